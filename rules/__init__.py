@@ -1,0 +1,1 @@
+"""Built-in rule files (data only), shipped inside the wheel."""

@@ -1,0 +1,1 @@
+"""Built-in JSON schemas (data only), shipped inside the wheel."""

@@ -1,0 +1,1 @@
+"""Kubernetes object schemas derived by scripts/derive_schemas.py."""

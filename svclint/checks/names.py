@@ -1,0 +1,90 @@
+"""Name and identifier checks: object names, namespaces, port names, and namespace spelling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..k8svalidation import FORMATS, to_dns_label
+from ..parse import Scalar
+from ..schema import format_path
+from . import Edit, Finding, FixSpec, ObjectContext, Params, SetContext, object_check, set_check
+from .fields import string_nodes
+
+BUILTIN_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+@object_check("name-format")
+def name_format(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
+    """String fields that must match one of the apimachinery name formats."""
+    validate, label = FORMATS[params["format"]]
+    for expression in params["paths"]:
+        for node, value, path in string_nodes(ctx, expression):
+            if value == "" and params.get("empty_ok", True):
+                continue
+            reasons = validate(value)
+            if not reasons:
+                continue
+            detail = "; ".join(reasons)
+            fix = None
+            if params["format"] == "iana-svc-name" and value.isdigit():
+                detail += f"; for a port number, remove the quotes: {value}"
+                fix = FixSpec(f"Use the number {value}", [Edit(node.span, node.text)], True)
+            elif params["format"] in ("dns-1035-label", "dns-1123-label"):
+                better = to_dns_label(value, letter_first=params["format"] == "dns-1035-label")
+                if better and better != value:
+                    detail += f"; for example `{better}`"
+            yield Finding(node, {"field": format_path(path), "value": value, "format": label, "detail": detail}, fix)
+    required = params.get("required")
+    if required:
+        present = [ctx.obj.get(alternative) for alternative in required]
+        if not any(isinstance(node, Scalar) and node.value not in (None, "") for node in present):
+            metadata = ctx.obj.node.key_node("metadata") or ctx.obj.node
+            yield Finding(metadata, {"field": required[0], "value": "", "format": label,
+                                     "detail": f"`{required[0]}` is required (or `{required[-1]}`)"})
+
+
+def _distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (Levenshtein plus adjacent transpositions)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, 1):
+            cost = char_a != char_b
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def close_name(name: str, known: set[str]) -> str | None:
+    """A known name that ``name`` is most likely a slip of, or None."""
+    if name in known:
+        return None
+    limit = 1 if len(name) <= 8 else 2
+    best = None
+    for candidate in sorted(known):
+        if abs(len(candidate) - len(name)) > limit:
+            continue
+        if [c for c in candidate if c.isdigit()] != [c for c in name if c.isdigit()]:
+            continue  # prod1 / prod2: numbered variants, not typos
+        distance = _distance(name, candidate)
+        if 0 < distance <= limit and (best is None or distance < best[0]):
+            best = (distance, candidate)
+    return best[1] if best else None
+
+
+@set_check("namespace-spelling")
+def namespace_spelling(ctx: SetContext, params: Params) -> Iterator[Finding]:
+    """A namespace one slip away from a known namespace (``deafult``)."""
+    index = ctx.index
+    known = set(BUILTIN_NAMESPACES) | set(ctx.config.namespaces) | set(index.namespaces)
+    for use in index.namespace_uses:
+        if not index.reported(use.path):
+            continue
+        match = close_name(use.value, known)
+        if match is None:
+            continue
+        fix = FixSpec(f"Use namespace {match}", [Edit(use.edit_span, match)], safe=False)
+        yield Finding(use.span, {"value": use.value, "known": match}, fix, path=use.path)

@@ -1,0 +1,210 @@
+"""Command line: ``svclint check``, ``svclint rules``, ``svclint rule ID``.
+
+Exit codes: 0 no finding at or above the failing severity (``--fail-on``, default error);
+1 such findings; 2 usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional, TextIO
+
+import typer
+
+from . import __version__
+from .config import Config, ConfigError, discover, load_file, parse_cidrs, parse_node_port_range
+from .diagnostics import Severity
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(
+    name="svclint",
+    help="Lint Kubernetes Service manifests and the workloads they select.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+class OutputFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+class FailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    hint = "hint"
+
+
+class Parser(str, enum.Enum):
+    auto = "auto"
+    libyaml = "libyaml"
+    ruamel = "ruamel"
+
+
+def _fail(message: str) -> typer.Exit:
+    sys.stderr.write(f"svclint: error: {message}\n")
+    return typer.Exit(EXIT_ERROR)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"svclint {__version__}\n")
+        raise typer.Exit(EXIT_CLEAN)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """svclint: lint Kubernetes Service manifests and the workloads they select."""
+
+
+def load_config(config_file: Path | None, paths: list[str]) -> Config:
+    if config_file is not None:
+        return load_file(config_file)
+    start = next((Path(path) for path in paths if path != "-"), Path.cwd())
+    found = discover(start if start.exists() else Path.cwd())
+    return load_file(found) if found else Config(root=Path.cwd())
+
+
+def use_color(choice: bool | None, out: TextIO) -> bool:
+    if choice is not None:
+        return choice
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(out, "isatty", lambda: False)())
+
+
+@app.command()
+def check(
+    paths: Annotated[Optional[list[str]], typer.Argument(help="Files, directories (walked for *.yaml, *.yml, *.json) or - for stdin. Default: .")] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
+    output_file: Annotated[Optional[Path], typer.Option("--output-file", "-o", help="Write the report here instead of stdout.")] = None,
+    config_file: Annotated[Optional[Path], typer.Option("--config", help="Config file (default: nearest .svclint.yaml or pyproject.toml [tool.svclint]).")] = None,
+    kube_version: Annotated[Optional[str], typer.Option("--kube-version", help="Kubernetes minor version to lint for, e.g. 1.37 (default: newest shipped).")] = None,
+    select: Annotated[Optional[list[str]], typer.Option("--select", help="Only these rules (id, id prefix or name); repeatable.")] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these rules (id, id prefix or name); repeatable.")] = None,
+    fail_on: Annotated[Optional[FailOn], typer.Option("--fail-on", help="Lowest severity that makes the exit code 1 (default: error).")] = None,
+    node_port_range: Annotated[Optional[str], typer.Option("--node-port-range", help="The API server's --service-node-port-range (default 30000-32767).")] = None,
+    service_cidr: Annotated[Optional[str], typer.Option("--service-cidr", help="The API server's --service-cluster-ip-range (one CIDR, or two for dual-stack).")] = None,
+    stdin_filename: Annotated[Optional[str], typer.Option("--stdin-filename", help="Name to report for input read from stdin.")] = None,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")] = False,
+    color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Colour output (default: on a terminal, unless NO_COLOR is set).")] = None,
+    parser: Annotated[Parser, typer.Option("--parser", help="YAML event parser: libyaml (fast, default when available) or ruamel.")] = Parser.auto,
+) -> None:
+    """Lint manifests and report findings."""
+    from .discover import read, walk
+    from .engine import InputFile, lint
+    from .report import renderer
+    from .schema import versions
+
+    targets = paths or ["."]
+    try:
+        config = load_config(config_file, targets)
+        overrides: dict[str, object] = {}
+        if kube_version is not None:
+            if kube_version.removeprefix("v") not in versions():
+                raise ConfigError(f"--kube-version {kube_version}: svclint ships {', '.join(versions())}")
+            overrides["kubernetes_version"] = kube_version.removeprefix("v")
+        if select:
+            overrides["select"] = tuple(part for item in select for part in item.split(",") if part)
+        if ignore:
+            overrides["ignore"] = config.ignore + tuple(part for item in ignore for part in item.split(",") if part)
+        if fail_on is not None:
+            overrides["fail_on"] = Severity.parse(fail_on.value)
+        if node_port_range is not None:
+            overrides["node_port_range"] = parse_node_port_range(node_port_range)
+        if service_cidr is not None:
+            overrides["service_cidrs"] = parse_cidrs(service_cidr)
+        config = config.with_overrides(**overrides)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    files: list[InputFile] = []
+    for path, explicit in walk([target for target in targets if target != "-"], config):
+        if not os.path.exists(path) and not os.path.islink(path) and explicit:
+            raise _fail(f"{path}: no such file or directory")
+        files.append(read(path, explicit, config))
+    if "-" in targets:
+        files.append(InputFile(stdin_filename or "-", sys.stdin.buffer.read(), None, True))
+    result = lint(files, config=config, backend=parser.value)
+    render = renderer(output_format.value)
+    if output_file is not None:
+        with open(output_file, "w", encoding="utf-8") as handle:
+            render(result, handle, False)
+    else:
+        render(result, sys.stdout, output_format is OutputFormat.text and use_color(color, sys.stdout))
+    failing = any(diagnostic.severity <= config.fail_on for diagnostic in result.diagnostics)
+    raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+@app.command("rules")
+def list_rules(
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
+) -> None:
+    """List every rule: id, name, default severity, summary."""
+    from .registry import builtin_rules
+
+    rules = builtin_rules()
+    if output_format is OutputFormat.json:
+        import json
+
+        json.dump([{"id": rule.id, "name": rule.name, "severity": rule.severity.label, "summary": rule.summary,
+                    "fixable": rule.fixable, "docs": rule.docs_url} for rule in rules], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    width = max(len(rule.name) for rule in rules)
+    for rule in rules:
+        sys.stdout.write(f"{rule.id}  {rule.name:<{width}}  {rule.severity.label:<7}  {rule.summary}\n")
+
+
+@app.command("rule")
+def show_rule(rule_id: Annotated[str, typer.Argument(help="Rule id (SVC203) or name (invalid-session-affinity).")]) -> None:
+    """Explain one rule, with a failing and a passing example."""
+    from .registry import builtin_rules, find_rule
+
+    rule = find_rule(builtin_rules(), rule_id)
+    if rule is None:
+        raise _fail(f"no rule {rule_id!r}; `svclint rules` lists them")
+    sys.stdout.write(explain(rule))
+
+
+def explain(rule: object) -> str:
+    from .registry import Rule
+
+    assert isinstance(rule, Rule)
+    fail = rule.examples["fail"][0]
+    lines = [
+        f"{rule.id} {rule.name} ({rule.severity.label}{', fixable' if rule.fixable else ''})",
+        "",
+        rule.summary,
+        "",
+        "Why: " + rule.rationale,
+        "",
+        "Fix: " + rule.remediation,
+    ]
+    if rule.reference:
+        lines += ["", "Kubernetes source: " + rule.reference]
+    lines += ["", "Bad (reported at " + ", ".join(fail["expect"]) + "):", "", *("    " + line for line in fail["manifest"].rstrip("\n").split("\n"))]
+    lines += ["", "Good:", "", *("    " + line for line in rule.examples["pass"][0].rstrip("\n").split("\n"))]
+    lines += ["", f"Docs: {rule.docs_url}", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Console entry point: any unexpected exception is exit 2 with a one-line message."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # pragma: no cover - the last line of defence
+        sys.stderr.write(f"svclint: internal error: {type(exc).__name__}: {exc}\nPlease report this.\n")
+        sys.exit(EXIT_ERROR)

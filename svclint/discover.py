@@ -1,0 +1,79 @@
+"""Turn command-line paths into input files: walk directories, read bytes, never raise.
+
+Walking follows symlinked directories once (loops are cut by resolved path), skips hidden
+folders and the usual vendored trees, and honours `exclude` globs from the config.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .config import Config
+from .engine import InputFile
+
+EXTENSIONS = (".yaml", ".yml", ".json")
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".terraform"})
+
+
+def walk(paths: Iterable[str], config: Config) -> Iterator[tuple[str, bool]]:
+    """(path, explicit) for every file to lint; explicit files are those named on the command line."""
+    seen_dirs: set[str] = set()
+    seen_files: set[str] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from _walk_dir(path, config, seen_dirs, seen_files)
+        elif raw not in seen_files:
+            seen_files.add(raw)
+            yield raw, True
+
+
+def _walk_dir(root: Path, config: Config, seen_dirs: set[str], seen_files: set[str]) -> Iterator[tuple[str, bool]]:
+    try:
+        real = os.path.realpath(root)
+    except OSError:
+        return
+    if real in seen_dirs:
+        return
+    seen_dirs.add(real)
+    try:
+        entries = sorted(os.scandir(root), key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = os.path.join(root, entry.name)
+        if config.excluded(path):
+            continue
+        try:
+            is_dir = entry.is_dir()  # follows symlinks; a broken link is neither
+        except OSError:
+            continue
+        if is_dir:
+            if entry.name.startswith(".") or entry.name in SKIP_DIRS:
+                continue
+            yield from _walk_dir(Path(path), config, seen_dirs, seen_files)
+        elif entry.name.lower().endswith(EXTENSIONS) and path not in seen_files:
+            seen_files.add(path)
+            yield path, False
+
+
+def read(path: str, explicit: bool, config: Config) -> InputFile:
+    """Read one file's bytes; any failure becomes an InputFile with an error, not an exception."""
+    try:
+        if os.path.isdir(path):
+            return InputFile(path, None, "is a directory, not a file", explicit)
+        size = os.path.getsize(path)
+        if size > config.max_file_size:
+            with open(path, "rb") as handle:
+                head = handle.read(config.max_file_size + 1)
+            return InputFile(path, head, None, explicit)
+        with open(path, "rb") as handle:
+            return InputFile(path, handle.read(), None, explicit)
+    except FileNotFoundError:
+        return InputFile(path, None, "no such file (or a broken symbolic link)", explicit)
+    except PermissionError:
+        return InputFile(path, None, "permission denied", explicit)
+    except OSError as exc:
+        return InputFile(path, None, f"cannot read: {exc.strerror or exc}", explicit)

@@ -1,0 +1,130 @@
+"""Ports of the string validators of k8s.io/apimachinery/pkg/util/validation.
+
+Each returns the list of reasons a value is invalid (empty when valid), worded as the API server
+words them, so a finding can say exactly what the server will say.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+_PORT_NAME_CHARS = re.compile(r"[-a-z0-9]+")
+
+
+def dns1123_label(value: str) -> list[str]:
+    errors = []
+    if len(value) > 63:
+        errors.append("must be no more than 63 characters")
+    if not _DNS1123_LABEL.fullmatch(value):
+        errors.append("must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character")
+    return errors
+
+
+def dns1035_label(value: str) -> list[str]:
+    errors = []
+    if len(value) > 63:
+        errors.append("must be no more than 63 characters")
+    if not _DNS1035_LABEL.fullmatch(value):
+        errors.append("must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character")
+    return errors
+
+
+def dns1123_subdomain(value: str) -> list[str]:
+    errors = []
+    if len(value) > 253:
+        errors.append("must be no more than 253 characters")
+    if not _DNS1123_SUBDOMAIN.fullmatch(value):
+        errors.append("must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")
+    return errors
+
+
+def iana_svc_name(value: str) -> list[str]:
+    """IsValidPortName: what a named port (and a string targetPort) must look like."""
+    errors = []
+    if len(value) > 15:
+        errors.append("must be no more than 15 characters")
+    if not _PORT_NAME_CHARS.fullmatch(value):
+        errors.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not re.search(r"[a-z]", value):
+        errors.append("must contain at least one letter (a-z)")
+    if "--" in value:
+        errors.append("must not contain consecutive hyphens")
+    if value[:1] == "-" or value[-1:] == "-":
+        errors.append("must not begin or end with a hyphen")
+    return errors
+
+
+def qualified_name(value: str) -> list[str]:
+    """IsQualifiedName: label and annotation keys, appProtocol."""
+    parts = value.split("/")
+    if len(parts) == 1:
+        name = parts[0]
+        errors = []
+    elif len(parts) == 2:
+        prefix, name = parts
+        errors = [] if prefix else ["prefix part must be non-empty"]
+        if prefix:
+            errors += [f"prefix part {reason}" for reason in dns1123_subdomain(prefix)]
+    else:
+        return ["a qualified name must consist of alphanumeric characters, '-', '_' or '.', "
+                "and must start and end with an alphanumeric character, with an optional DNS subdomain prefix and '/'"]
+    if not name:
+        errors.append("name part must be non-empty")
+    elif len(name) > 63:
+        errors.append("name part must be no more than 63 characters")
+    if name and not _QUALIFIED_NAME.fullmatch(name):
+        errors.append("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character")
+    return errors
+
+
+def label_value(value: str) -> list[str]:
+    errors = []
+    if len(value) > 63:
+        errors.append("must be no more than 63 characters")
+    if not _LABEL_VALUE.fullmatch(value):
+        errors.append("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character")
+    return errors
+
+
+FORMATS = {
+    "dns-1123-label": (dns1123_label, "DNS-1123 label"),
+    "dns-1035-label": (dns1035_label, "DNS-1035 label"),
+    "dns-1123-subdomain": (dns1123_subdomain, "DNS-1123 subdomain"),
+    "iana-svc-name": (iana_svc_name, "port name (IANA service name)"),
+    "qualified-name": (qualified_name, "qualified name"),
+    "label-value": (label_value, "label value"),
+}
+
+
+def parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An IP as the API server accepts it for new objects (no leading zeros, no zone)."""
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return None
+    return address
+
+
+def parse_cidr(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        return None
+
+
+def to_dns_label(value: str, *, letter_first: bool) -> str | None:
+    """A valid label close to ``value`` (lower-cased, ``_`` and ``.`` as ``-``), if one exists."""
+    candidate = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")
+    candidate = re.sub(r"-{2,}", "-", candidate)[:63].strip("-")
+    if letter_first:
+        candidate = candidate.lstrip("0123456789-")
+    valid = dns1035_label if letter_first else dns1123_label
+    return candidate if candidate and not valid(candidate) else None

@@ -1,0 +1,168 @@
+"""Kubernetes objects over parsed nodes: which documents are objects, and typed access to them.
+
+Values are read through small path expressions (``spec.ports[].nodePort``) that yield the node
+and its path, so every check can point at the exact range of what it complains about. The API
+server's defaulting is applied here, once, so no check reports a field the server fills in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .parse import Document, Mapping, Node, Scalar, Sequence
+
+Path = tuple[str | int, ...]
+
+SERVICE_DEFAULTS = {"type": "ClusterIP", "sessionAffinity": "None"}
+WORKLOAD_KINDS = frozenset({
+    "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "Pod",
+})
+
+
+@dataclass(slots=True)
+class KubeObject:
+    """One Kubernetes object: a document's root, or an item of a ``kind: List``."""
+
+    path: str
+    document: int
+    node: Mapping
+    base: Path
+    api_version: str | None
+    kind: str | None
+    name: str | None
+    namespace: str | None
+    ignored_rules: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def type_key(self) -> str:
+        return f"{self.api_version}/{self.kind}"
+
+    @property
+    def label(self) -> str:
+        """``Service default/web``, for messages."""
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {where}{self.name or '<unnamed>'}"
+
+    def get(self, dotted: str) -> Node | None:
+        return get(self.node, dotted)
+
+    def value(self, dotted: str) -> object:
+        node = self.get(dotted)
+        return node.value if isinstance(node, Scalar) else None
+
+    def select(self, expression: str) -> Iterator[tuple[Node, Path]]:
+        for node, path in select(self.node, expression):
+            yield node, (*self.base, *path)
+
+
+def get(node: Node | None, dotted: str) -> Node | None:
+    """The node at a dotted path of mapping keys, or None if any step is missing."""
+    for key in dotted.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
+
+
+def select(node: Node, expression: str) -> Iterator[tuple[Node, Path]]:
+    """Nodes matching ``a.b[].c``: ``[]`` walks every item of a list. Wrong shapes yield nothing."""
+    current: list[tuple[Node, Path]] = [(node, ())]
+    for step in expression.split("."):
+        each = step.endswith("[]")
+        key = step[:-2] if each else step
+        following: list[tuple[Node, Path]] = []
+        for parent, path in current:
+            if not isinstance(parent, Mapping):
+                continue
+            child = parent.get(key)
+            if child is None:
+                continue
+            if each:
+                if isinstance(child, Sequence):
+                    following.extend((item, (*path, key, index)) for index, item in enumerate(child.items))
+            else:
+                following.append((child, (*path, key)))
+        current = following
+    yield from current
+
+
+def string_value(node: Node | None) -> str | None:
+    if isinstance(node, Scalar) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def int_value(node: Node | None) -> int | None:
+    if isinstance(node, Scalar) and not isinstance(node.value, bool):
+        value = node.value
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+    return None
+
+
+def objects_of(path: str, document: Document) -> Iterator[KubeObject | Node]:
+    """The objects of a document; a root that is not a mapping is yielded as a bare node."""
+    root = document.root
+    if root is None:
+        return
+    if not isinstance(root, Mapping):
+        yield root
+        return
+    kind = string_value(root.get("kind"))
+    items = root.get("items")
+    if kind is not None and kind.endswith("List") and isinstance(items, Sequence):
+        for index, item in enumerate(items.items):
+            if isinstance(item, Mapping):
+                yield _object(path, document.index, item, ("items", index))
+            else:
+                yield item
+        return
+    yield _object(path, document.index, root, ())
+
+
+def _object(path: str, document: int, node: Mapping, base: Path) -> KubeObject:
+    metadata = node.get("metadata")
+    annotations = get(metadata, "annotations")
+    ignored = string_value(annotations.get("svclint.io/ignore")) if isinstance(annotations, Mapping) else None
+    return KubeObject(
+        path=path,
+        document=document,
+        node=node,
+        base=base,
+        api_version=string_value(node.get("apiVersion")),
+        kind=string_value(node.get("kind")),
+        name=string_value(get(metadata, "name")),
+        namespace=string_value(get(metadata, "namespace")),
+        ignored_rules=_rule_list(ignored),
+    )
+
+
+def _rule_list(text: str | None) -> frozenset[str]:
+    """Rule ids (upper-cased) and names from a comma-separated annotation value."""
+    if not text:
+        return frozenset()
+    parts = (part.strip() for part in text.split(","))
+    return frozenset(part.upper() if part.upper().startswith("SVC") else part.lower() for part in parts if part)
+
+
+# --- Service defaulting -----------------------------------------------------------------------
+
+
+def service_field(obj: KubeObject, name: str) -> object:
+    """``spec.<name>`` of a Service as the API server sees it after defaulting."""
+    value = obj.value(f"spec.{name}")
+    if value is None or value == "" and name in SERVICE_DEFAULTS:
+        return SERVICE_DEFAULTS.get(name)
+    return value
+
+
+def is_headless(obj: KubeObject) -> bool:
+    return obj.value("spec.clusterIP") == "None"
+
+
+def port_protocol(port: Node) -> str:
+    protocol = string_value(get(port, "protocol"))
+    return protocol or "TCP"

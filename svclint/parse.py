@@ -1,0 +1,568 @@
+"""YAML text -> documents of nodes that keep their source offsets.
+
+The composer consumes *events*, which both libyaml (through PyYAML's C binding, the fast path)
+and ruamel.yaml (pure Python, the reference) produce with the same shape and the same marks.
+Scalars are resolved the way Kubernetes resolves them (go-yaml v2 via sigs.k8s.io/yaml, YAML 1.1
+style: ``yes``/``on`` are booleans, ``0755`` is octal), not the way either Python library would.
+
+Nothing here raises on bad input: YAML errors, duplicate keys, alias bombs and runaway nesting
+become :class:`ParseProblem` records, and parsing resumes at the next document marker.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import Span
+
+ScalarValue = str | int | float | bool | None
+
+
+class Node:
+    __slots__ = ("anchor", "end", "start", "tag")
+
+    def __init__(self, start: int, end: int, tag: str | None, anchor: str | None) -> None:
+        self.start = start
+        self.end = end
+        self.tag = tag
+        self.anchor = anchor
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
+
+
+class Scalar(Node):
+    """A scalar; ``text`` as written (unescaped), ``value`` as Kubernetes would read it."""
+
+    __slots__ = ("style", "text", "value")
+
+    def __init__(
+        self, start: int, end: int, tag: str | None, anchor: str | None,
+        text: str, style: str, value: ScalarValue,
+    ) -> None:
+        super().__init__(start, end, tag, anchor)
+        self.text = text
+        self.style = style
+        self.value = value
+
+    @property
+    def plain(self) -> bool:
+        return self.style == ""
+
+    def __repr__(self) -> str:
+        return f"Scalar({self.value!r}@{self.start})"
+
+
+class Mapping(Node):
+    """A mapping. ``pairs`` as written; ``fields`` the JSON view (merge keys applied, last wins)."""
+
+    __slots__ = ("fields", "flow", "pairs")
+
+    def __init__(self, start: int, end: int, tag: str | None, anchor: str | None, flow: bool) -> None:
+        super().__init__(start, end, tag, anchor)
+        self.flow = flow
+        self.pairs: list[tuple[Node, Node]] = []
+        self.fields: dict[str, tuple[Node, Node]] = {}
+
+    def get(self, key: str) -> Node | None:
+        pair = self.fields.get(key)
+        return pair[1] if pair is not None else None
+
+    def key_node(self, key: str) -> Node | None:
+        pair = self.fields.get(key)
+        return pair[0] if pair is not None else None
+
+    def __repr__(self) -> str:
+        return f"Mapping({list(self.fields)}@{self.start})"
+
+
+class Sequence(Node):
+    __slots__ = ("flow", "items")
+
+    def __init__(self, start: int, end: int, tag: str | None, anchor: str | None, flow: bool) -> None:
+        super().__init__(start, end, tag, anchor)
+        self.flow = flow
+        self.items: list[Node] = []
+
+    def __repr__(self) -> str:
+        return f"Sequence({len(self.items)}@{self.start})"
+
+
+@dataclass(slots=True)
+class Document:
+    """One document of a stream; ``root`` is None for an empty document."""
+
+    index: int
+    root: Node | None
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class ParseProblem:
+    """Something wrong with the YAML itself; ``kind`` names the rule family that reports it."""
+
+    kind: str
+    message: str
+    span: Span
+    related: list[tuple[Span, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ParsedStream:
+    documents: list[Document]
+    problems: list[ParseProblem]
+
+
+@dataclass(frozen=True, slots=True)
+class ParseLimits:
+    """Bounds that keep hostile input from exhausting time or memory."""
+
+    max_depth: int = 200
+    max_alias_expansion: int = 100_000
+    max_documents: int = 100_000
+
+
+# --- scalar resolution (go-yaml v2, as used by sigs.k8s.io/yaml) ---------------------------
+
+_PLAIN_CONSTANTS: dict[str, ScalarValue] = {}
+for _words, _value in (
+    ("y Y yes Yes YES true True TRUE on On ON", True),
+    ("n N no No NO false False FALSE off Off OFF", False),
+    ("~ null Null NULL", None),
+    (".nan .NaN .NAN", math.nan),
+    (".inf .Inf .INF +.inf +.Inf +.INF", math.inf),
+    ("-.inf -.Inf -.INF", -math.inf),
+):
+    for _word in _words.split():
+        _PLAIN_CONSTANTS[_word] = _value
+_PLAIN_CONSTANTS[""] = None
+
+_YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_INT64_MIN, _INT64_MAX, _UINT64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
+_DIGITS = {2: "01", 8: "01234567", 10: "0123456789", 16: "0123456789abcdefABCDEF"}
+
+
+def _go_parse_int(text: str) -> int | None:
+    """strconv.ParseInt(text, 0, 64), falling back to ParseUint, as go-yaml v2 does."""
+    sign = 1
+    body = text
+    if body[:1] in "+-":
+        sign = -1 if body[0] == "-" else 1
+        body = body[1:]
+    if not body:
+        return None
+    base = 10
+    prefix = body[:2].lower()
+    if prefix in ("0x", "0o", "0b"):
+        base = {"0x": 16, "0o": 8, "0b": 2}[prefix]
+        body = body[2:]
+    elif len(body) > 1 and body[0] == "0":
+        base = 8
+        body = body[1:]
+    if not body or any(char not in _DIGITS[base] for char in body):
+        return None
+    value = sign * int(body, base)
+    if _INT64_MIN <= value <= _INT64_MAX:
+        return value
+    if text[0] not in "+-" and value <= _UINT64_MAX:
+        return value
+    return None
+
+
+def resolve_plain(text: str) -> ScalarValue:
+    """The value of an untagged plain scalar as Kubernetes' YAML decoder reads it."""
+    if text in _PLAIN_CONSTANTS:
+        return _PLAIN_CONSTANTS[text]
+    first = text[0]
+    if first in "+-0123456789":
+        plain = text.replace("_", "")
+        number = _go_parse_int(plain)
+        if number is not None:
+            return number
+        if _YAML_FLOAT.fullmatch(plain):
+            return float(plain)
+        return text
+    if first == "." and _YAML_FLOAT.fullmatch(text):
+        return float(text)
+    return text
+
+
+_CORE_TAG = "tag:yaml.org,2002:"
+
+
+def resolve_scalar(text: str, style: str, tag: str | None) -> ScalarValue:
+    """Resolve a scalar given its text, style ('' for plain) and explicit tag."""
+    if tag is None or tag == "!":
+        if style == "" and tag is None:
+            return resolve_plain(text)
+        return text
+    if tag.startswith(_CORE_TAG):
+        short = tag[len(_CORE_TAG) :]
+        if short in ("int", "float", "bool", "null"):
+            value = resolve_plain(text)
+            expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[short]
+            if isinstance(value, expected) and not (short == "int" and isinstance(value, bool)):
+                return float(value) if short == "float" and isinstance(value, int) else value
+    return text
+
+
+def json_key(node: Node) -> str | None:
+    """The JSON object key a YAML key becomes (sigs.k8s.io/yaml); None if it cannot be one."""
+    if not isinstance(node, Scalar):
+        return None
+    value = node.value
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- event sources -----------------------------------------------------------------------------
+
+EventSource = Callable[[str], Iterable[Any]]
+
+
+def _libyaml_events(text: str) -> Iterable[Any]:
+    import yaml
+
+    return yaml.parse(text, Loader=yaml.CSafeLoader)
+
+
+def _ruamel_events(text: str) -> Iterable[Any]:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).parse(text)
+
+
+def available_backends() -> list[str]:
+    backends = ["ruamel"]
+    try:
+        import yaml
+
+        if getattr(yaml, "__with_libyaml__", False):
+            backends.insert(0, "libyaml")
+    except ImportError:  # pragma: no cover - PyYAML is a dependency
+        pass
+    return backends
+
+
+def event_source(backend: str = "auto") -> EventSource:
+    if backend == "auto":
+        backend = available_backends()[0]
+    return {"libyaml": _libyaml_events, "ruamel": _ruamel_events}[backend]
+
+
+_KINDS: dict[type, str] = {}
+
+
+def _event_kind(event: Any) -> str:
+    kind = _KINDS.get(type(event))
+    if kind is None:
+        kind = type(event).__name__.removesuffix("Event")
+        _KINDS[type(event)] = kind
+    return kind
+
+
+# --- the composer ------------------------------------------------------------------------------
+
+_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|$)", re.MULTILINE)
+_TEMPLATE_LINE = re.compile(
+    r"^[ \t-]*\{\{-?\s*(?:if|else|end|range|with|define|include|template|block|/\*|\$|\.Values|\.Release|\.Chart|\.Capabilities|toYaml)\b"
+    r"|\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|include\s|template\s|toYaml\s|tpl\s)"
+    r"|^[ \t]*\{%-?\s*(?:if|for|endif|endfor|set|macro|block)\b",
+    re.MULTILINE,
+)
+_TEMPLATE_OPEN = re.compile(r"\{\{|\{%")
+
+
+class _DocumentAborted(Exception):
+    pass
+
+
+class _Composer:
+    def __init__(self, limits: ParseLimits, problems: list[ParseProblem]) -> None:
+        self.limits = limits
+        self.problems = problems
+
+    def compose(self, events: Iterator[Any], base: int, first_index: int, out: list[Document]) -> None:
+        """Consume events into ``out``; marks are offset by ``base``. Exceptions propagate."""
+        index = first_index
+        stack: list[Mapping | Sequence] = []
+        pending_keys: list[Node | None] = []
+        sizes: list[int] = []
+        anchors: dict[str, Node] = {}
+        anchor_sizes: dict[str, int] = {}
+        open_anchors: set[str] = set()
+        root: Node | None = None
+        root_size = 0
+        doc_start = base
+        aborted = False
+        limits = self.limits
+
+        def attach(node: Node, size: int) -> None:
+            nonlocal root, root_size
+            if not stack:
+                root, root_size = node, size
+                return
+            parent = stack[-1]
+            sizes[-1] += size
+            if isinstance(parent, Sequence):
+                parent.items.append(node)
+            elif pending_keys[-1] is None:
+                pending_keys[-1] = node
+            else:
+                key = pending_keys[-1]
+                assert key is not None
+                parent.pairs.append((key, node))
+                pending_keys[-1] = None
+
+        for event in events:
+            kind = _event_kind(event)
+            if kind == "Scalar":
+                if aborted:
+                    continue
+                start = base + event.start_mark.index
+                style = event.style or ""
+                tag = str(event.tag) if event.tag is not None else None
+                text = event.value
+                value = resolve_scalar(text, style, tag)
+                node: Node = Scalar(start, base + event.end_mark.index, tag, event.anchor, text, style, value)
+                if event.anchor is not None:
+                    anchors[event.anchor] = node
+                    anchor_sizes[event.anchor] = 1
+                attach(node, 1)
+            elif kind in ("MappingStart", "SequenceStart"):
+                if aborted:
+                    continue
+                if len(stack) >= limits.max_depth:
+                    self.problems.append(ParseProblem(
+                        "limit", f"nesting deeper than {limits.max_depth} levels; the document is not linted "
+                        "(raise limits.max-depth in the config if this is intended)",
+                        Span(base + event.start_mark.index, base + event.end_mark.index),
+                    ))
+                    aborted = True
+                    continue
+                flow = bool(event.flow_style)
+                tag = str(event.tag) if event.tag is not None else None
+                start = base + event.start_mark.index
+                container: Mapping | Sequence = (
+                    Mapping(start, start, tag, event.anchor, flow) if kind == "MappingStart"
+                    else Sequence(start, start, tag, event.anchor, flow)
+                )
+                if event.anchor is not None:
+                    open_anchors.add(event.anchor)
+                stack.append(container)
+                pending_keys.append(None)
+                sizes.append(1)
+            elif kind in ("MappingEnd", "SequenceEnd"):
+                if aborted:
+                    continue
+                container = stack.pop()
+                pending_keys.pop()
+                size = sizes.pop()
+                container.end = base + event.end_mark.index
+                if isinstance(container, Mapping):
+                    self._build_fields(container)
+                if container.anchor is not None:
+                    open_anchors.discard(container.anchor)
+                    anchors[container.anchor] = container
+                    anchor_sizes[container.anchor] = size
+                attach(container, size)
+            elif kind == "Alias":
+                if aborted:
+                    continue
+                span = Span(base + event.start_mark.index, base + event.end_mark.index)
+                target = anchors.get(event.anchor)
+                if target is None or event.anchor in open_anchors:
+                    why = "refers to itself" if event.anchor in open_anchors else "has no anchor defined before it"
+                    self.problems.append(ParseProblem("syntax", f"alias *{event.anchor} {why}", span))
+                    attach(Scalar(span.start, span.end, None, None, "", "", None), 1)
+                    continue
+                attach(target, anchor_sizes[event.anchor])
+                if root_size + sum(sizes) > limits.max_alias_expansion:
+                    self.problems.append(ParseProblem(
+                        "limit", f"aliases expand this document past {limits.max_alias_expansion} nodes "
+                        "(an alias bomb?); the document is not linted",
+                        span,
+                    ))
+                    aborted = True
+            elif kind == "DocumentStart":
+                root, root_size, aborted = None, 0, False
+                stack.clear()
+                pending_keys.clear()
+                sizes.clear()
+                anchors.clear()
+                anchor_sizes.clear()
+                open_anchors.clear()
+                doc_start = base + event.start_mark.index
+            elif kind == "DocumentEnd":
+                if len(out) >= limits.max_documents:
+                    self.problems.append(ParseProblem(
+                        "limit", f"more than {limits.max_documents} documents in one stream; the rest are not linted",
+                        Span(doc_start, doc_start),
+                    ))
+                    raise _DocumentAborted
+                out.append(Document(index, None if aborted else root, doc_start, base + event.end_mark.index))
+                index += 1
+
+    def _build_fields(self, mapping: Mapping) -> None:
+        fields = mapping.fields
+        merged: dict[str, tuple[Node, Node]] = {}
+        for key, value in mapping.pairs:
+            if isinstance(key, Scalar) and key.plain and key.text == "<<" and key.tag is None:
+                sources = value.items if isinstance(value, Sequence) else [value]
+                for source in sources:
+                    if isinstance(source, Mapping):
+                        for name, pair in source.fields.items():
+                            merged.setdefault(name, pair)
+                    else:
+                        self.problems.append(ParseProblem(
+                            "syntax", "a merge key (<<) takes a mapping or a list of mappings", source.span
+                        ))
+                continue
+            name = json_key(key)
+            if name is None:
+                self.problems.append(ParseProblem(
+                    "key-type", "a mapping key must be a string (Kubernetes manifests are JSON objects)",
+                    key.span,
+                ))
+                continue
+            previous = fields.get(name)
+            if previous is not None:
+                self.problems.append(ParseProblem(
+                    "duplicate-key",
+                    f"duplicate key `{name}`; the API server rejects it (the first is at the related location)",
+                    key.span,
+                    [(previous[0].span, f"first `{name}`")],
+                ))
+            fields[name] = (key, value)
+        for name, pair in merged.items():
+            fields.setdefault(name, pair)
+
+
+def _error_span(exc: Exception, text: str) -> tuple[int, str]:
+    """Offset and one-line message of a YAML library exception."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    offset = getattr(mark, "index", None)
+    if offset is None:
+        offset = getattr(exc, "position", None)
+    if not isinstance(offset, int):
+        offset = len(text)
+    problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    message = str(problem)
+    if context and getattr(exc, "problem", None):
+        message = f"{message} ({context})"
+    return min(max(offset, 0), len(text)), message
+
+
+def template_start(text: str) -> int | None:
+    """Offset of the first template expression if the text is a Helm/Go/Jinja template."""
+    if "{{" not in text and "{%" not in text:
+        return None
+    match = _TEMPLATE_LINE.search(text)
+    if match is None:
+        return None
+    inner = _TEMPLATE_OPEN.search(text, match.start())
+    return inner.start() if inner else match.start()
+
+
+def looks_like_json(text: str) -> bool:
+    stripped = text.lstrip(" \t\r\n")
+    return stripped[:1] in ("{", "[")
+
+
+def parse(text: str, *, backend: str = "auto", limits: ParseLimits | None = None) -> ParsedStream:
+    """Parse a YAML (or JSON) stream into documents; never raises on bad input."""
+    limits = limits or ParseLimits()
+    problems: list[ParseProblem] = []
+    documents: list[Document] = []
+    template_at = template_start(text)
+    if template_at is not None:
+        problems.append(ParseProblem(
+            "template",
+            "this file is a template (Helm/Go `{{ }}` syntax), not a manifest; render it first: "
+            "`helm template RELEASE CHART | svclint check -`",
+            Span(template_at, template_at + 2),
+        ))
+        return ParsedStream(documents, problems)
+    if looks_like_json(text):
+        # Raw tabs in valid JSON are only ever whitespace; YAML rejects some of them.
+        # Same length, so every offset stays true to the original text.
+        parse_text = text.replace("\t", " ")
+    else:
+        parse_text = text
+    events = event_source(backend)
+    composer = _Composer(limits, problems)
+    base = 0
+    while True:
+        chunk = parse_text[base:] if base else parse_text
+        try:
+            composer.compose(iter(events(chunk)), base, len(documents), documents)
+            break
+        except _DocumentAborted:
+            break
+        except RecursionError:
+            problems.append(ParseProblem("limit", "the document nests too deeply to parse", Span(base, base)))
+            break
+        except Exception as exc:  # YAML library errors of every kind
+            local, message = _error_span(exc, chunk)
+            offset = base + local
+            problems.append(_syntax_problem(text, offset, message))
+            # Resume at the next document marker, which may sit on the error's own line.
+            line_start = parse_text.rfind("\n", 0, offset) + 1
+            marker = _DOCUMENT_MARKER.search(parse_text, max(line_start, base + 1))
+            if marker is None:
+                break
+            base = marker.start()
+    return ParsedStream(documents, problems)
+
+
+def _syntax_problem(text: str, offset: int, message: str) -> ParseProblem:
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    line_end = len(text) if line_end == -1 else line_end
+    line = text[line_start:line_end]
+    previous_start = text.rfind("\n", 0, max(line_start - 1, 0)) + 1
+    near_template = _TEMPLATE_OPEN.search(text, previous_start, line_end)
+    indent = len(line) - len(line.lstrip(" \t"))
+    if "\t" in line[:indent] or (offset < len(text) and text[offset] == "\t" and offset - line_start <= indent):
+        tab = line_start + line.index("\t")
+        return ParseProblem(
+            "tab-indentation",
+            "tab character in indentation; YAML allows only spaces there: indent with spaces",
+            Span(tab, tab + 1),
+        )
+    if near_template is not None:
+        at = near_template.start()
+        return ParseProblem(
+            "template",
+            "template syntax (`{{ }}`) makes this invalid YAML; render it first: "
+            "`helm template RELEASE CHART | svclint check -`",
+            Span(at, at + 2),
+        )
+    end = offset + 1 if offset < len(text) and text[offset] not in "\r\n" else offset
+    return ParseProblem("syntax", f"invalid YAML: {message}", Span(offset, end))
+
+
+def to_data(node: Node | None) -> Any:
+    """Plain JSON-like data of a node (for tests and fixes); aliases are followed."""
+    if node is None:
+        return None
+    if isinstance(node, Scalar):
+        return node.value
+    if isinstance(node, Sequence):
+        return [to_data(item) for item in node.items]
+    assert isinstance(node, Mapping)
+    return {name: to_data(value) for name, (_, value) in node.fields.items()}

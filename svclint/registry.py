@@ -1,0 +1,121 @@
+"""The rule catalog: rule files from ``rules/`` bound to the checks that implement them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
+
+from . import DOCS_URL
+from .diagnostics import Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    check: str
+    message: str
+    summary: str
+    rationale: str
+    remediation: str
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    kinds: tuple[str, ...] = ()
+    fixable: bool = False
+    examples: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    reference: str = ""  # where the rule comes from (Kubernetes source)
+    file: str = ""
+
+    @property
+    def docs_url(self) -> str:
+        return f"{DOCS_URL}#{self.id.lower()}-{self.name}"
+
+    def applies_to(self, type_key: str) -> bool:
+        return not self.kinds or type_key in self.kinds
+
+    def render(self, args: dict[str, Any]) -> str:
+        return self.message.format_map(args)
+
+
+class RuleError(Exception):
+    """A rule file is malformed or names a check that does not exist."""
+
+
+def _rule_files() -> Iterator[Traversable]:
+    folder = resources.files("svclint.builtin_rules")
+    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+        if entry.name.endswith(".yaml"):
+            yield entry
+
+
+def load_yaml(text: str) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+
+
+def rule_schema() -> dict[str, Any]:
+    text = resources.files("svclint.builtin_schemas").joinpath("rule.schema.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def parse_rule(data: dict[str, Any], file: str) -> Rule:
+    return Rule(
+        id=data["id"],
+        name=data["name"],
+        severity=Severity.parse(data["severity"]),
+        check=data["check"],
+        message=data["message"],
+        summary=data["summary"],
+        rationale=data["rationale"],
+        remediation=data["remediation"],
+        params=data.get("params") or {},
+        kinds=tuple(data.get("kinds") or ()),
+        fixable=bool(data.get("fixable", False)),
+        examples=data.get("examples") or {},
+        reference=data.get("source", ""),
+        file=file,
+    )
+
+
+def validate_rule_data(data: Any, source: str) -> None:
+    """Validate one rule file's data against ``schemas/rule.schema.json`` (tests, user rules)."""
+    import jsonschema
+
+    errors = sorted(jsonschema.Draft202012Validator(rule_schema()).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(part) for part in first.path) or "(root)"
+        raise RuleError(f"{source}: {where}: {first.message}")
+
+
+@cache
+def builtin_rules() -> tuple[Rule, ...]:
+    """All built-in rules, sorted by id. Validated by the test suite, not at every start."""
+    from .checks import all_check_keys
+
+    checks = all_check_keys()
+    rules = []
+    for entry in _rule_files():
+        data = load_yaml(entry.read_text(encoding="utf-8"))
+        rule = parse_rule(data, entry.name)
+        if rule.check not in checks:
+            raise RuleError(f"{entry.name}: unknown check `{rule.check}`")
+        rules.append(rule)
+    return tuple(sorted(rules, key=lambda rule: rule.id))
+
+
+def find_rule(rules: Iterable[Rule], key: str) -> Rule | None:
+    """A rule by id (case-insensitive) or by name."""
+    lowered = key.lower()
+    for rule in rules:
+        if rule.id.lower() == lowered or rule.name == lowered:
+            return rule
+    return None

@@ -1,0 +1,318 @@
+"""Structural validation of objects against the derived Kubernetes schemas.
+
+A small walker rather than `jsonschema`: it must say *where* (the node's range), *what to write
+instead* (the closest field, or where a misplaced field belongs), and run on every document of a
+large repository. `tests/test_schema_walker.py` checks that it agrees with `jsonschema` itself.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from .parse import Mapping, Node, Scalar, Sequence
+
+SchemaDict = dict[str, Any]
+Path = tuple[str | int, ...]
+
+_INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+_PLACEHOLDER = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\([A-Za-z_][A-Za-z0-9_]*\)|<[A-Za-z_ -]+>|__[A-Z_]+__")
+_SKIP_SEARCH = frozenset({"status", "managedFields"})
+# Unknown keys whose intended field is known from what users write in tutorials.
+KNOWN_ALIASES = {"target": "targetPort", "target_port": "targetPort", "node_port": "nodePort",
+                 "container_port": "containerPort", "containerport": "containerPort",
+                 "matchlabels": "matchLabels", "match_labels": "matchLabels"}
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaFinding:
+    """``kind`` is one of: unknown-field, wrong-type, placeholder, missing-field."""
+
+    kind: str
+    node: Node
+    path: Path
+    message: str
+    replacement: str | None = None
+    safe: bool = True
+
+
+def format_path(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def describe_value(node: Node) -> str:
+    if isinstance(node, Mapping):
+        return "a mapping"
+    if isinstance(node, Sequence):
+        return "a list"
+    assert isinstance(node, Scalar)
+    value = node.value
+    if isinstance(value, bool):
+        return f"the boolean `{node.text}`"
+    if isinstance(value, (int, float)):
+        return f"the number `{node.text}`"
+    if value is None:
+        return "null"
+    return f'the string "{node.text}"'
+
+
+class KubeSchema:
+    """The schemas of one Kubernetes minor version."""
+
+    def __init__(self, data: SchemaDict) -> None:
+        self.version: str = data["x-kubernetes-version"]
+        self.defs: dict[str, SchemaDict] = data["$defs"]
+        self.kinds: dict[str, str] = data["x-kinds"]
+        self.served: dict[str, list[str]] = data["x-served"]
+        self.groups: frozenset[str] = frozenset(data["x-groups"])
+        self.raw = data
+        self._field_index: dict[str, dict[str, list[Path]]] = {}
+
+    def type_name(self, api_version: str, kind: str) -> str | None:
+        return self.kinds.get(f"{api_version}/{kind}")
+
+    def resolve(self, schema: SchemaDict) -> SchemaDict:
+        ref = schema.get("$ref")
+        while ref is not None:
+            schema = self.defs[ref.rsplit("/", 1)[-1]]
+            ref = schema.get("$ref")
+        return schema
+
+    def is_builtin_group(self, api_version: str) -> bool:
+        group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+        return group in self.groups
+
+    def schema_at(self, type_name: str, path: Path) -> SchemaDict | None:
+        """The schema of the field at ``path`` below an object of ``type_name`` (for hover)."""
+        schema: SchemaDict | None = self.defs[type_name]
+        for part in path:
+            assert schema is not None
+            schema = self.resolve(schema)
+            if isinstance(part, int):
+                schema = schema.get("items")
+            else:
+                properties = schema.get("properties") or {}
+                sub = properties.get(part)
+                if sub is None:
+                    extra = schema.get("additionalProperties")
+                    sub = extra if isinstance(extra, dict) else None
+                schema = sub
+            if schema is None:
+                return None
+        return schema
+
+    def field_index(self, type_name: str, depth: int = 5) -> dict[str, list[Path]]:
+        """Every field name reachable from the root within ``depth`` levels, with its paths."""
+        index = self._field_index.get(type_name)
+        if index is not None:
+            return index
+        index = {}
+        todo: list[tuple[SchemaDict, Path]] = [(self.defs[type_name], ())]
+        while todo:
+            schema, path = todo.pop()
+            schema = self.resolve(schema)
+            if schema.get("items") is not None:
+                todo.append((schema["items"], (*path, 0)))
+                continue
+            if len(path) >= depth:
+                continue
+            for name, sub in (schema.get("properties") or {}).items():
+                if name in _SKIP_SEARCH:
+                    continue
+                index.setdefault(name, []).append((*path, name))
+                todo.append((sub, (*path, name)))
+        for paths in index.values():
+            paths.sort(key=len)
+        self._field_index[type_name] = index
+        return index
+
+    # --- validation -------------------------------------------------------------------------
+
+    def validate(self, type_name: str, root: Mapping, base_path: Path = ()) -> list[SchemaFinding]:
+        findings: list[SchemaFinding] = []
+        todo: list[tuple[SchemaDict, Node, Path, Node]] = [(self.defs[type_name], root, base_path, root)]
+        while todo:
+            schema, node, path, owner = todo.pop()
+            schema = self.resolve(schema)
+            problem = self._type_problem(schema, node)
+            if problem is not None:
+                findings.append(self._type_finding(problem, node, path, schema.get("format")))
+                continue
+            if isinstance(node, Mapping):
+                properties: dict[str, SchemaDict] = schema.get("properties") or {}
+                extra = schema.get("additionalProperties")
+                if not properties and extra is None:
+                    continue  # free-form object (RawExtension, JSON)
+                for name, (key, value) in node.fields.items():
+                    sub = properties.get(name)
+                    if sub is None and isinstance(extra, dict):
+                        sub = extra
+                    if sub is None:
+                        if extra is not True:
+                            findings.append(self._unknown_field(type_name, schema, name, key, (*path, name), base_path))
+                        continue
+                    todo.append((sub, value, (*path, name), key))
+                for name in schema.get("required") or ():
+                    if name not in node.fields:
+                        type_label = _type_label(schema)
+                        findings.append(SchemaFinding(
+                            "missing-field", owner, path,
+                            f"required field `{name}` is missing from {type_label} at `{format_path(path) or 'the document root'}`",
+                        ))
+            elif isinstance(node, Sequence):
+                items = schema.get("items")
+                if items is not None:
+                    for index, item in enumerate(node.items):
+                        todo.append((items, item, (*path, index), item))
+        findings.sort(key=lambda finding: finding.node.start)
+        return findings
+
+    def _type_problem(self, schema: SchemaDict, node: Node) -> str | None:
+        """None when ``node`` is a valid value for ``schema``, else the expected type's name."""
+        if isinstance(node, Scalar) and node.value is None:
+            return None  # JSON null: the field is left unset
+        alternatives = schema.get("oneOf")
+        if alternatives:
+            resolved = [self.resolve(alternative) for alternative in alternatives]
+            if any(self._type_problem(alternative, node) is None for alternative in resolved):
+                return None
+            return " or ".join(str(self._type_problem(alternative, node)) for alternative in resolved)
+        declared = schema.get("type")
+        if declared is None:
+            return None
+        types = [declared] if isinstance(declared, str) else [t for t in declared if t != "null"]
+        for expected in types:
+            if _matches(expected, schema.get("format"), node):
+                return None
+        return " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+
+    def _type_finding(self, expected: str, node: Node, path: Path, fmt: str | None) -> SchemaFinding:
+        where = format_path(path)
+        got = describe_value(node)
+        if isinstance(node, Scalar) and isinstance(node.value, str) and _PLACEHOLDER.search(node.text):
+            return SchemaFinding(
+                "placeholder", node, path,
+                f"`{where}` holds the placeholder \"{node.text}\" where {expected} belongs; "
+                "substitute it (envsubst, kustomize, helm) before applying",
+            )
+        if isinstance(node, Scalar) and type(node.value) is int and "integer" in expected:
+            return SchemaFinding("wrong-type", node, path, f"`{where}` is {got}, outside the range of {fmt or 'int64'} integers")
+        replacement = None
+        hint = ""
+        if expected == "a string" and isinstance(node, Scalar) and node.plain and isinstance(node.value, (bool, int, float)):
+            replacement = json.dumps(node.text)
+            hint = f"; quote it: {replacement}"
+        elif "integer" in expected and isinstance(node, Scalar) and node.style and isinstance(node.value, str) and node.value.strip().isdigit():
+            replacement = node.value.strip()
+            hint = f"; remove the quotes: {replacement}"
+        return SchemaFinding("wrong-type", node, path, f"`{where}` must be {expected}, not {got}{hint}", replacement)
+
+    def _unknown_field(self, type_name: str, schema: SchemaDict, name: str, key: Node, path: Path, base_path: Path) -> SchemaFinding:
+        where = f"`{format_path(path[:-1])}`" if path[:-1] else "the document root"
+        type_label = _type_label(schema)
+        properties = list((schema.get("properties") or {}).keys())
+        lowered = {prop.lower(): prop for prop in properties}
+        relative = path[len(base_path):]
+        # 1. The same field exists elsewhere in this kind: it is misplaced.
+        elsewhere = [candidate for candidate in self.field_index(type_name).get(name, ()) if candidate != relative]
+        if elsewhere:
+            best = min(elsewhere, key=lambda candidate: (-_common_prefix(candidate, relative), len(candidate)))
+            target = format_path((*base_path, *best))
+            return SchemaFinding(
+                "unknown-field", key, path,
+                f"`{name}` is not a field of {type_label} at {where}; it belongs at `{target}`",
+            )
+        # 2. A wrong case or a known slip has exactly one right spelling.
+        suggestion = lowered.get(name.lower()) or (KNOWN_ALIASES.get(name.lower()) if KNOWN_ALIASES.get(name.lower()) in properties else None)
+        safe = suggestion is not None
+        if suggestion is None:
+            close = difflib.get_close_matches(name, properties, n=1, cutoff=0.75)
+            if not close:
+                close = [prop for prop in properties if len(name) >= 4 and prop.lower().startswith(name.lower())][:1]
+            suggestion = close[0] if close else None
+        if suggestion is not None:
+            return SchemaFinding(
+                "unknown-field", key, path,
+                f"`{name}` is not a field of {type_label}; did you mean `{suggestion}`?",
+                suggestion, safe,
+            )
+        known = ", ".join(f"`{prop}`" for prop in sorted(properties)[:12])
+        more = ", ..." if len(properties) > 12 else ""
+        return SchemaFinding(
+            "unknown-field", key, path,
+            f"`{name}` is not a field of {type_label} at {where} (known fields: {known}{more})",
+        )
+
+
+_TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a number",
+               "boolean": "a boolean (true or false)", "object": "a mapping", "array": "a list"}
+
+
+def _type_label(schema: SchemaDict) -> str:
+    description = schema.get("description") or ""
+    match = re.match(r"([A-Z][A-Za-z0-9]+) ", description)
+    return match[1] if match else "this object"
+
+
+def _common_prefix(a: Path, b: Path) -> int:
+    count = 0
+    for left, right in zip(a, b):
+        if left != right and not (isinstance(left, int) and isinstance(right, int)):
+            break
+        count += 1
+    return count
+
+
+def _matches(expected: str, fmt: str | None, node: Node) -> bool:
+    if expected == "object":
+        return isinstance(node, Mapping)
+    if expected == "array":
+        return isinstance(node, Sequence)
+    if not isinstance(node, Scalar):
+        return False
+    value = node.value
+    if expected == "string":
+        return isinstance(value, str)
+    if expected == "boolean":
+        return isinstance(value, bool)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if expected == "number":
+        return not (isinstance(value, float) and not math.isfinite(value))
+    if expected == "integer":
+        if isinstance(value, float):
+            # sigs.k8s.io/yaml writes a whole float (80.0) as the JSON number 80.
+            if not (math.isfinite(value) and value.is_integer()):
+                return False
+            value = int(value)
+        low, high = _INT_RANGES.get(fmt or "int64", _INT_RANGES["int64"])
+        return low <= value <= high
+    return True
+
+
+@cache
+def load(version: str) -> KubeSchema:
+    """The schema of Kubernetes ``version`` ("1.37"), from the package data."""
+    folder = resources.files("svclint.builtin_schemas.kubernetes")
+    data = json.loads(folder.joinpath(f"v{version}.json").read_text(encoding="utf-8"))
+    return KubeSchema(data)
+
+
+@cache
+def versions() -> tuple[str, ...]:
+    folder = resources.files("svclint.builtin_schemas.kubernetes")
+    listed: list[str] = json.loads(folder.joinpath("versions.json").read_text(encoding="utf-8"))["versions"]
+    return tuple(listed)
+
+
+def newest_version() -> str:
+    return versions()[-1]

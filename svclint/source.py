@@ -1,0 +1,147 @@
+"""Source text and position arithmetic.
+
+Everything inside svclint addresses text by *offset* (index of a code point in the decoded
+text, BOM removed). Humans want 1-based line:column, LSP clients want 0-based lines and
+UTF-16 columns; this module is the one place that converts between them, using the LSP
+definition of a line break (``\\r\\n``, ``\\r`` or ``\\n``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+from dataclasses import dataclass, field
+
+BINARY_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A point in a source: offset plus 0-based line and column (code points and UTF-16)."""
+
+    offset: int
+    line: int
+    column: int
+    column_utf16: int
+
+
+class DecodeError(Exception):
+    """The bytes of a file are not text svclint can read; ``offset`` is where it went wrong."""
+
+    def __init__(self, message: str, text_before: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.text_before = text_before
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode file bytes to text; returns (text, encoding). Raises DecodeError.
+
+    YAML streams are UTF-8, UTF-16 or UTF-32, told apart by a byte order mark. A NUL byte in
+    the first few kilobytes of a BOM-less file means it is binary, not YAML.
+    """
+    for bom, encoding in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise DecodeError(
+                    f"file starts with a {encoding.upper()} byte order mark but is not valid "
+                    f"{encoding.upper()} (byte {exc.start})",
+                    data[: exc.start].decode(encoding, errors="replace"),
+                ) from None
+    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
+        raise DecodeError("binary file (contains NUL bytes); a manifest must be UTF-8 text")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start].decode("utf-8", errors="replace")
+        raise DecodeError(
+            f"invalid UTF-8 byte 0x{data[exc.start]:02x}; save the file as UTF-8", before
+        ) from None
+
+
+@dataclass(slots=True)
+class Source:
+    """One text to lint: its display path, its text, and a lazily built line index."""
+
+    path: str
+    text: str
+    encoding: str = "utf-8"
+    _line_starts: list[int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def line_starts(self) -> list[int]:
+        if self._line_starts is None:
+            self._line_starts = line_starts(self.text)
+        return self._line_starts
+
+    @property
+    def line_count(self) -> int:
+        return len(self.line_starts)
+
+    def position(self, offset: int) -> Position:
+        """Position of ``offset`` (clamped into the text)."""
+        offset = max(0, min(offset, len(self.text)))
+        starts = self.line_starts
+        line = bisect.bisect_right(starts, offset) - 1
+        # An offset between "\r" and "\n" belongs to the end of the line, not a new one.
+        column = offset - starts[line]
+        prefix = self.text[starts[line] : offset]
+        return Position(offset, line, column, utf16_length(prefix))
+
+    def offset_of(self, line: int, column: int) -> int:
+        """Offset of a 0-based (line, code-point column), clamped to the line's end."""
+        starts = self.line_starts
+        line = max(0, min(line, len(starts) - 1))
+        end = self.line_end(line)
+        return min(starts[line] + max(0, column), end)
+
+    def line_end(self, line: int) -> int:
+        """Offset just past the last character of ``line`` (before its line break)."""
+        starts = self.line_starts
+        end = starts[line + 1] if line + 1 < len(starts) else len(self.text)
+        while end > starts[line] and self.text[end - 1] in "\r\n":
+            end -= 1
+        return end
+
+    def line_text(self, line: int) -> str:
+        return self.text[self.line_starts[line] : self.line_end(line)]
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets at which each line starts; breaks are ``\\r\\n``, ``\\r`` and ``\\n`` (as LSP)."""
+    starts = [0]
+    append = starts.append
+    find = text.find
+    length = len(text)
+    if "\r" not in text:
+        index = find("\n")
+        while index != -1:
+            append(index + 1)
+            index = find("\n", index + 1)
+        return starts
+    index = 0
+    while index < length:
+        char = text[index]
+        if char == "\n":
+            append(index + 1)
+        elif char == "\r":
+            if index + 1 < length and text[index + 1] == "\n":
+                index += 1
+            append(index + 1)
+        index += 1
+    return starts
+
+
+def utf16_length(text: str) -> int:
+    """Number of UTF-16 code units in ``text`` (astral characters count twice)."""
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
