@@ -17,7 +17,7 @@ from .config import Config
 from .diagnostics import Diagnostic, Fix, Range, Related, Severity, Span, TextEdit
 from .index import Index
 from .model import KubeObject, objects_of
-from .parse import Node, ParsedStream, ParseProblem, Scalar, parse
+from .parse import Mapping, Node, ParsedStream, ParseProblem, Scalar, parse
 from .parse import Sequence as SequenceNode
 from .registry import Rule, builtin_rules, find_rule
 from .schema import KubeSchema, load, newest_version
@@ -299,7 +299,10 @@ def _internal(rules: RuleSet, rule: Rule, exc: Exception, source: Source | None,
 
 def _suppress(diagnostics: list[Diagnostic], files: list[_File], config: Config) -> list[Diagnostic]:
     """Drop findings turned off by comments, ``svclint.io/ignore`` annotations or per-file-ignores."""
-    comments = {item.input.path: scan(item.source) for item in files if item.source is not None}
+    comments = {
+        item.input.path: scan(item.source, lambda item=item: _string_spans(item))  # type: ignore[misc]
+        for item in files if item.source is not None
+    }
     annotated = {
         item.input.path: [(obj.node.start, obj.node.end, obj.ignored_rules) for obj in item.objects if obj.ignored_rules]
         for item in files
@@ -321,6 +324,27 @@ def _suppress(diagnostics: list[Diagnostic], files: list[_File], config: Config)
             continue
         kept.append(diagnostic)
     return kept
+
+
+def _string_spans(item: _File) -> list[tuple[int, int]]:
+    """Spans of quoted and block scalars, where ``#`` does not start a comment."""
+    spans: list[tuple[int, int]] = []
+    todo: list[Node] = [document.root for document in (item.stream.documents if item.stream else []) if document.root]
+    seen: set[int] = set()
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Scalar):
+            if node.style:
+                spans.append((node.start, node.end))
+        elif isinstance(node, SequenceNode):
+            todo.extend(node.items)
+        elif isinstance(node, Mapping):
+            for key, value in node.pairs:
+                todo.extend((key, value))
+    return spans
 
 
 def rule_by_key(key: str) -> Rule | None:

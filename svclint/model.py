@@ -7,6 +7,7 @@ server's defaulting is applied here, once, so no check reports a field the serve
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -87,6 +88,19 @@ def select(node: Node, expression: str) -> Iterator[tuple[Node, Path]]:
     yield from current
 
 
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Z_][A-Z0-9_]*|<[A-Za-z][A-Za-z0-9_ -]*>|__[A-Z][A-Z0-9_]*__")
+_BARE_WORD = re.compile(r"[A-Z][A-Z0-9_]{2,}")
+
+
+def is_placeholder(text: str, *, bare_words: bool = False) -> bool:
+    """Text left for envsubst/sed to fill in: ``${PORT}``, ``$(NAME)``, ``<your-ip>``, ``__PORT__``.
+
+    With ``bare_words`` an all-capitals word (``PORT``) counts too: only where a number belongs,
+    since in a string field it is more likely a value in the wrong case (``HTTP``).
+    """
+    return _PLACEHOLDER.search(text) is not None or (bare_words and _BARE_WORD.fullmatch(text) is not None)
+
+
 def string_value(node: Node | None) -> str | None:
     if isinstance(node, Scalar) and isinstance(node.value, str):
         return node.value
@@ -106,8 +120,8 @@ def int_value(node: Node | None) -> int | None:
 def objects_of(path: str, document: Document) -> Iterator[KubeObject | Node]:
     """The objects of a document; a root that is not a mapping is yielded as a bare node."""
     root = document.root
-    if root is None:
-        return
+    if root is None or (isinstance(root, Scalar) and root.value is None):
+        return  # an empty document (`---` followed by nothing or comments): kubectl skips it
     if not isinstance(root, Mapping):
         yield root
         return

@@ -16,13 +16,13 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from .model import is_placeholder
 from .parse import Mapping, Node, Scalar, Sequence
 
 SchemaDict = dict[str, Any]
 Path = tuple[str | int, ...]
 
 _INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
-_PLACEHOLDER = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\([A-Za-z_][A-Za-z0-9_]*\)|<[A-Za-z_ -]+>|__[A-Z_]+__")
 _SKIP_SEARCH = frozenset({"status", "managedFields"})
 # Unknown keys whose intended field is known from what users write in tutorials.
 KNOWN_ALIASES = {"target": "targetPort", "target_port": "targetPort", "node_port": "nodePort",
@@ -139,9 +139,10 @@ class KubeSchema:
 
     def validate(self, type_name: str, root: Mapping, base_path: Path = ()) -> list[SchemaFinding]:
         findings: list[SchemaFinding] = []
-        todo: list[tuple[SchemaDict, Node, Path, Node]] = [(self.defs[type_name], root, base_path, root)]
+        todo: list[tuple[SchemaDict, Node, Path, Node]] = [({"$ref": f"#/$defs/{type_name}"}, root, base_path, root)]
         while todo:
             schema, node, path, owner = todo.pop()
+            label = _label_of(schema)
             schema = self.resolve(schema)
             problem = self._type_problem(schema, node)
             if problem is not None:
@@ -158,15 +159,14 @@ class KubeSchema:
                         sub = extra
                     if sub is None:
                         if extra is not True:
-                            findings.append(self._unknown_field(type_name, schema, name, key, (*path, name), base_path))
+                            findings.append(self._unknown_field(type_name, schema, label, name, key, (*path, name), base_path))
                         continue
                     todo.append((sub, value, (*path, name), key))
                 for name in schema.get("required") or ():
                     if name not in node.fields:
-                        type_label = _type_label(schema)
                         findings.append(SchemaFinding(
                             "missing-field", owner, path,
-                            f"required field `{name}` is missing from {type_label} at `{format_path(path) or 'the document root'}`",
+                            f"required field `{name}` is missing from {label} at `{format_path(path) or 'the document root'}`",
                         ))
             elif isinstance(node, Sequence):
                 items = schema.get("items")
@@ -198,7 +198,7 @@ class KubeSchema:
     def _type_finding(self, expected: str, node: Node, path: Path, fmt: str | None) -> SchemaFinding:
         where = format_path(path)
         got = describe_value(node)
-        if isinstance(node, Scalar) and isinstance(node.value, str) and _PLACEHOLDER.search(node.text):
+        if isinstance(node, Scalar) and isinstance(node.value, str) and is_placeholder(node.text, bare_words=True):
             return SchemaFinding(
                 "placeholder", node, path,
                 f"`{where}` holds the placeholder \"{node.text}\" where {expected} belongs; "
@@ -216,14 +216,19 @@ class KubeSchema:
             hint = f"; remove the quotes: {replacement}"
         return SchemaFinding("wrong-type", node, path, f"`{where}` must be {expected}, not {got}{hint}", replacement)
 
-    def _unknown_field(self, type_name: str, schema: SchemaDict, name: str, key: Node, path: Path, base_path: Path) -> SchemaFinding:
+    def _unknown_field(
+        self, type_name: str, schema: SchemaDict, type_label: str, name: str, key: Node, path: Path, base_path: Path
+    ) -> SchemaFinding:
         where = f"`{format_path(path[:-1])}`" if path[:-1] else "the document root"
-        type_label = _type_label(schema)
         properties = list((schema.get("properties") or {}).keys())
         lowered = {prop.lower(): prop for prop in properties}
         relative = path[len(base_path):]
         # 1. The same field exists elsewhere in this kind: it is misplaced.
-        elsewhere = [candidate for candidate in self.field_index(type_name).get(name, ()) if candidate != relative]
+        parent = relative[:-1]
+        elsewhere = [
+            candidate for candidate in self.field_index(type_name).get(name, ())
+            if candidate != relative and _nearby(candidate[:-1], parent)
+        ]
         if elsewhere:
             best = min(elsewhere, key=lambda candidate: (-_common_prefix(candidate, relative), len(candidate)))
             target = format_path((*base_path, *best))
@@ -257,10 +262,20 @@ _TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a numbe
                "boolean": "a boolean (true or false)", "object": "a mapping", "array": "a list"}
 
 
-def _type_label(schema: SchemaDict) -> str:
-    description = schema.get("description") or ""
-    match = re.match(r"([A-Z][A-Za-z0-9]+) ", description)
-    return match[1] if match else "this object"
+def _label_of(schema: SchemaDict) -> str:
+    """``ServicePort`` for a reference to io.k8s.api.core.v1.ServicePort; else a neutral word."""
+    ref = schema.get("$ref")
+    return ref.rsplit(".", 1)[-1] if isinstance(ref, str) else "this object"
+
+
+def _nearby(candidate_parent: Path, parent: Path) -> bool:
+    """Whether a field found at ``candidate_parent`` is a plausible home for a misplaced field:
+    an ancestor or descendant of where it was written, or anywhere for top-level mistakes
+    (`selector` under `metadata` instead of `spec`). A cousin (another volume type) is not."""
+    def same(a: Path, b: Path) -> bool:
+        return len(a) <= len(b) and all(x == y or (isinstance(x, int) and isinstance(y, int)) for x, y in zip(a, b))
+
+    return same(candidate_parent, parent) or same(parent, candidate_parent) or len(parent) <= 1
 
 
 def _common_prefix(a: Path, b: Path) -> int:

@@ -9,7 +9,9 @@ engine (rendered Helm output keeps annotations but loses comments).
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .source import Source
@@ -36,12 +38,19 @@ class Suppressions:
         return bool(self.file_rules or self.line_rules)
 
 
-def scan(source: Source) -> Suppressions:
+def scan(source: Source, string_spans: Callable[[], list[tuple[int, int]]] = list) -> Suppressions:
+    """Directives in ``source``; ``string_spans`` gives the quoted/block scalars, where a ``#``
+    is text, not a comment (called only when the file mentions ``svclint:`` at all)."""
     found = Suppressions()
     text = source.text
     if "svclint:" not in text:
         return found
+    inside = sorted(string_spans())
+    starts = [start for start, _ in inside]
     for match in _DIRECTIVE.finditer(text):
+        at = bisect.bisect_right(starts, match.start()) - 1
+        if at >= 0 and inside[at][0] <= match.start() < inside[at][1]:
+            continue
         rules = {part.strip().upper() if part.strip().upper().startswith("SVC") else part.strip()
                  for part in (match[2] or "").split(",") if part.strip()} or {ALL}
         position = source.position(match.start())

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterator
 
 from ..diagnostics import Span
-from ..model import int_value, string_value
+from ..model import int_value, is_placeholder, string_value
 from ..parse import Scalar
 from ..schema import format_path
 from . import Edit, Finding, FixSpec, ObjectContext, Params, object_check
@@ -42,7 +42,7 @@ def schema_findings(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
         yield Finding(found.node, {"detail": found.message, "field": format_path(found.path)}, fix)
 
 
-def suggest(value: str, allowed: list[str], aliases: dict[str, str]) -> tuple[str | None, bool]:
+def suggest(value: str, allowed: list[str], aliases: dict[str, str], cutoff: float = 0.6) -> tuple[str | None, bool]:
     """The value the user most likely meant, and whether replacing it is safe (case-only)."""
     for candidate in allowed:
         if candidate.lower() == value.lower():
@@ -50,10 +50,10 @@ def suggest(value: str, allowed: list[str], aliases: dict[str, str]) -> tuple[st
     alias = aliases.get(value.lower())
     if alias is not None:
         return alias, False
-    close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(value, allowed, n=1, cutoff=cutoff)
     if not close:
         lowered = {candidate.lower(): candidate for candidate in allowed}
-        close = [lowered[match] for match in difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)]
+        close = [lowered[match] for match in difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=cutoff)]
     return (close[0], False) if close else (None, False)
 
 
@@ -78,7 +78,7 @@ def enum(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
             if not isinstance(node, Scalar) or not isinstance(node.value, str):
                 continue
             value = node.value
-            if value in allowed or (value == "" and params.get("empty_means_default")):
+            if value in allowed or (value == "" and params.get("empty_means_default")) or is_placeholder(value):
                 continue
             suggestion, safe = suggest(value, allowed, aliases)
             detail = ""
@@ -134,9 +134,9 @@ def api_version(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     served = schema.served.get(obj.kind)
     if served is None:
         group = obj.api_version.rsplit("/", 1)[0] if "/" in obj.api_version else ""
-        same_group = sorted({kind for kind, versions in schema.served.items()
-                             if any((v.rsplit("/", 1)[0] if "/" in v else "") == group for v in versions)})
-        match, safe = suggest(obj.kind, same_group, {})
+        same_group = sorted({kind for kind, versions in schema.served.items() if not kind.endswith("List")
+                             and any((v.rsplit("/", 1)[0] if "/" in v else "") == group for v in versions)})
+        match, safe = suggest(obj.kind, same_group, {}, cutoff=0.8)
         if match is None:
             if group == "":  # core v1 holds many kinds; anything else may be an aggregated API
                 yield Finding(kind_node, {"detail": f"`{obj.kind}` is not a kind of the core API (`{obj.api_version}`)"})
@@ -159,8 +159,9 @@ def api_version(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
 
 
 def string_nodes(ctx: ObjectContext, expression: str) -> Iterator[tuple[Scalar, str, tuple[str | int, ...]]]:
+    """String values at ``expression``, leaving out envsubst/sed placeholders (``${NAME}``)."""
     for node, path in ctx.obj.select(expression):
         value = string_value(node)
-        if value is not None:
+        if value is not None and not is_placeholder(value):
             assert isinstance(node, Scalar)
             yield node, value, path

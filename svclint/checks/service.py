@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Iterator
 
 from ..k8svalidation import parse_ip
-from ..model import int_value, is_headless, port_protocol, service_field, string_value
+from ..model import int_value, is_headless, is_placeholder, port_protocol, service_field, string_value
 from ..parse import Mapping, Node, Scalar
 from ..schema import format_path
 from . import Finding, ObjectContext, Params, object_check
@@ -116,7 +116,7 @@ def cluster_ip(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     entries = [*obj.select("spec.clusterIP"), *obj.select("spec.clusterIPs[]")]
     for node, path in entries:
         value = string_value(node)
-        if not value:
+        if not value or is_placeholder(value):
             continue
         field = format_path(path)
         if value == "None":
