@@ -10,7 +10,7 @@ import enum
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional, TextIO
+from typing import Annotated, TextIO
 
 import typer
 
@@ -84,19 +84,19 @@ def use_color(choice: bool | None, out: TextIO) -> bool:
 
 @app.command()
 def check(
-    paths: Annotated[Optional[list[str]], typer.Argument(help="Files, directories (walked for *.yaml, *.yml, *.json) or - for stdin. Default: .")] = None,
+    paths: Annotated[list[str] | None, typer.Argument(help="Files, directories (walked for *.yaml, *.yml, *.json) or - for stdin. Default: .")] = None,
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
-    output_file: Annotated[Optional[Path], typer.Option("--output-file", "-o", help="Write the report here instead of stdout.")] = None,
-    config_file: Annotated[Optional[Path], typer.Option("--config", help="Config file (default: nearest .svclint.yaml or pyproject.toml [tool.svclint]).")] = None,
-    kube_version: Annotated[Optional[str], typer.Option("--kube-version", help="Kubernetes minor version to lint for, e.g. 1.37 (default: newest shipped).")] = None,
-    select: Annotated[Optional[list[str]], typer.Option("--select", help="Only these rules (id, id prefix or name); repeatable.")] = None,
-    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these rules (id, id prefix or name); repeatable.")] = None,
-    fail_on: Annotated[Optional[FailOn], typer.Option("--fail-on", help="Lowest severity that makes the exit code 1 (default: error).")] = None,
-    node_port_range: Annotated[Optional[str], typer.Option("--node-port-range", help="The API server's --service-node-port-range (default 30000-32767).")] = None,
-    service_cidr: Annotated[Optional[str], typer.Option("--service-cidr", help="The API server's --service-cluster-ip-range (one CIDR, or two for dual-stack).")] = None,
-    stdin_filename: Annotated[Optional[str], typer.Option("--stdin-filename", help="Name to report for input read from stdin.")] = None,
+    output_file: Annotated[Path | None, typer.Option("--output-file", "-o", help="Write the report here instead of stdout.")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help="Config file (default: nearest .svclint.yaml or pyproject.toml [tool.svclint]).")] = None,
+    kube_version: Annotated[str | None, typer.Option("--kube-version", help="Kubernetes minor version to lint for, e.g. 1.37 (default: newest shipped).")] = None,
+    select: Annotated[list[str] | None, typer.Option("--select", help="Only these rules (id, id prefix or name); repeatable.")] = None,
+    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Skip these rules (id, id prefix or name); repeatable.")] = None,
+    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Lowest severity that makes the exit code 1 (default: error).")] = None,
+    node_port_range: Annotated[str | None, typer.Option("--node-port-range", help="The API server's --service-node-port-range (default 30000-32767).")] = None,
+    service_cidr: Annotated[str | None, typer.Option("--service-cidr", help="The API server's --service-cluster-ip-range (one CIDR, or two for dual-stack).")] = None,
+    stdin_filename: Annotated[str | None, typer.Option("--stdin-filename", help="Name to report for input read from stdin.")] = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")] = False,
-    color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Colour output (default: on a terminal, unless NO_COLOR is set).")] = None,
+    color: Annotated[bool | None, typer.Option("--color/--no-color", help="Colour output (default: on a terminal, unless NO_COLOR is set).")] = None,
     parser: Annotated[Parser, typer.Option("--parser", help="YAML event parser: libyaml (fast, default when available) or ruamel.")] = Parser.auto,
 ) -> None:
     """Lint manifests and report findings."""

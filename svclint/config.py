@@ -35,7 +35,7 @@ class Config:
     default_namespace: str = "default"
     exclude: tuple[str, ...] = ()
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
-    limits: ParseLimits = ParseLimits()
+    limits: ParseLimits = field(default_factory=ParseLimits)
     max_file_size: int = 10 * 1024 * 1024
     root: Path | None = None  # the folder globs are relative to
     file: Path | None = None

@@ -24,7 +24,6 @@ from .schema import KubeSchema, load, newest_version
 from .source import DecodeError, Source, decode
 from .suppress import scan
 
-
 INTERNAL_RULE_ID = "SVC900"
 
 

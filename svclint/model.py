@@ -168,7 +168,7 @@ def _rule_list(text: str | None) -> frozenset[str]:
 def service_field(obj: KubeObject, name: str) -> object:
     """``spec.<name>`` of a Service as the API server sees it after defaulting."""
     value = obj.value(f"spec.{name}")
-    if value is None or value == "" and name in SERVICE_DEFAULTS:
+    if value is None or (value == "" and name in SERVICE_DEFAULTS):
         return SERVICE_DEFAULTS.get(name)
     return value
 

@@ -206,9 +206,14 @@ def resolve_scalar(text: str, style: str, tag: str | None) -> ScalarValue:
         short = tag[len(_CORE_TAG) :]
         if short in ("int", "float", "bool", "null"):
             value = resolve_plain(text)
-            expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[short]
-            if isinstance(value, expected) and not (short == "int" and isinstance(value, bool)):
-                return float(value) if short == "float" and isinstance(value, int) else value
+            if short == "null" and value is None:
+                return None
+            if short == "bool" and isinstance(value, bool):
+                return value
+            if short == "int" and isinstance(value, int) and not isinstance(value, bool):
+                return value
+            if short == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
+                return float(value)
     return text
 
 
@@ -242,7 +247,8 @@ def _libyaml_events(text: str) -> Iterable[Any]:
 def _ruamel_events(text: str) -> Iterable[Any]:
     from ruamel.yaml import YAML
 
-    return YAML(typ="safe", pure=True).parse(text)
+    events: Iterable[Any] = YAML(typ="safe", pure=True).parse(text)
+    return events
 
 
 def available_backends() -> list[str]:
@@ -431,22 +437,22 @@ class _Composer:
                             "syntax", "a merge key (<<) takes a mapping or a list of mappings", source.span
                         ))
                 continue
-            name = json_key(key)
-            if name is None:
+            json_name = json_key(key)
+            if json_name is None:
                 self.problems.append(ParseProblem(
                     "key-type", "a mapping key must be a string (Kubernetes manifests are JSON objects)",
                     key.span,
                 ))
                 continue
-            previous = fields.get(name)
+            previous = fields.get(json_name)
             if previous is not None:
                 self.problems.append(ParseProblem(
                     "duplicate-key",
-                    f"duplicate key `{name}`; the API server rejects it (the first is at the related location)",
+                    f"duplicate key `{json_name}`; the API server rejects it (the first is at the related location)",
                     key.span,
-                    [(previous[0].span, f"first `{name}`")],
+                    [(previous[0].span, f"first `{json_name}`")],
                 ))
-            fields[name] = (key, value)
+            fields[json_name] = (key, value)
         for name, pair in merged.items():
             fields.setdefault(name, pair)
 
@@ -497,12 +503,9 @@ def parse(text: str, *, backend: str = "auto", limits: ParseLimits | None = None
             Span(template_at, template_at + 2),
         ))
         return ParsedStream(documents, problems)
-    if looks_like_json(text):
-        # Raw tabs in valid JSON are only ever whitespace; YAML rejects some of them.
-        # Same length, so every offset stays true to the original text.
-        parse_text = text.replace("\t", " ")
-    else:
-        parse_text = text
+    # Raw tabs in valid JSON are only ever whitespace, which YAML rejects in places. Replacing
+    # them keeps the length, so every offset stays true to the original text.
+    parse_text = text.replace("\t", " ") if looks_like_json(text) else text
     events = event_source(backend)
     composer = _Composer(limits, problems)
     base = 0

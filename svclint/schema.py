@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import json
 import math
-import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -273,14 +272,14 @@ def _nearby(candidate_parent: Path, parent: Path) -> bool:
     an ancestor or descendant of where it was written, or anywhere for top-level mistakes
     (`selector` under `metadata` instead of `spec`). A cousin (another volume type) is not."""
     def same(a: Path, b: Path) -> bool:
-        return len(a) <= len(b) and all(x == y or (isinstance(x, int) and isinstance(y, int)) for x, y in zip(a, b))
+        return len(a) <= len(b) and all(x == y or (isinstance(x, int) and isinstance(y, int)) for x, y in zip(a, b, strict=False))
 
     return same(candidate_parent, parent) or same(parent, candidate_parent) or len(parent) <= 1
 
 
 def _common_prefix(a: Path, b: Path) -> int:
     count = 0
-    for left, right in zip(a, b):
+    for left, right in zip(a, b, strict=False):
         if left != right and not (isinstance(left, int) and isinstance(right, int)):
             break
         count += 1

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
 BAD = """apiVersion: v1
 kind: Service
 metadata:
@@ -65,7 +65,7 @@ def test_json_output_matches_its_schema(svclint_exe: list[str], project: Path) -
     done = run(svclint_exe, "check", "--format", "json", "k8s", cwd=project)
     assert done.returncode == 1
     document = json.loads(done.stdout)
-    schema = json.loads((REPO / "schemas" / "output.schema.json").read_text())
+    schema = json.loads(resources.files("svclint.builtin_schemas").joinpath("output.schema.json").read_text())
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(document)
     (entry,) = document["files"]
     first = entry["diagnostics"][0]

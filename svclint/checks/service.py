@@ -10,7 +10,14 @@ import ipaddress
 from collections.abc import Iterator
 
 from ..k8svalidation import parse_ip
-from ..model import int_value, is_headless, is_placeholder, port_protocol, service_field, string_value
+from ..model import (
+    int_value,
+    is_headless,
+    is_placeholder,
+    port_protocol,
+    service_field,
+    string_value,
+)
 from ..parse import Mapping, Node, Scalar
 from ..schema import format_path
 from . import Finding, ObjectContext, Params, object_check
@@ -30,10 +37,11 @@ def service_ports(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
         if ports or is_headless(obj) or service_field(obj, "type") == "ExternalName":
             return
         spec = obj.node.get("spec")
-        at = (spec.key_node("ports") if isinstance(spec, Mapping) else None) or obj.node.key_node("spec") or obj.node.key_node("kind") or obj.node
-        yield Finding(at, {"field": format_path((*obj.base, "spec", "ports"))})
+        where = (spec.key_node("ports") if isinstance(spec, Mapping) else None) or obj.node.key_node("spec") or obj.node.key_node("kind") or obj.node
+        yield Finding(where, {"field": format_path((*obj.base, "spec", "ports"))})
         return
     seen: dict[object, tuple[Node, tuple[str | int, ...]]] = {}
+    at: Node | None
     for port, path in ports:
         if not isinstance(port, Mapping):
             continue
