@@ -19,7 +19,7 @@ from .index import Index
 from .model import KubeObject, objects_of
 from .parse import Mapping, Node, ParsedStream, ParseProblem, Scalar, parse
 from .parse import Sequence as SequenceNode
-from .registry import Rule, builtin_rules, find_rule
+from .registry import Rule, builtin_rules
 from .schema import KubeSchema, load, newest_version
 from .source import DecodeError, Source, decode
 from .suppress import scan
@@ -344,7 +344,3 @@ def _string_spans(item: _File) -> list[tuple[int, int]]:
             for key, value in node.pairs:
                 todo.extend((key, value))
     return spans
-
-
-def rule_by_key(key: str) -> Rule | None:
-    return find_rule(builtin_rules(), key)

@@ -293,7 +293,7 @@ _TEMPLATE_OPEN = re.compile(r"\{\{|\{%")
 
 
 class _DocumentAborted(Exception):
-    pass
+    """The stream passed max-documents; parsing stops there."""
 
 
 class _Composer:

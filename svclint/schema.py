@@ -90,25 +90,6 @@ class KubeSchema:
         group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
         return group in self.groups
 
-    def schema_at(self, type_name: str, path: Path) -> SchemaDict | None:
-        """The schema of the field at ``path`` below an object of ``type_name`` (for hover)."""
-        schema: SchemaDict | None = self.defs[type_name]
-        for part in path:
-            assert schema is not None
-            schema = self.resolve(schema)
-            if isinstance(part, int):
-                schema = schema.get("items")
-            else:
-                properties = schema.get("properties") or {}
-                sub = properties.get(part)
-                if sub is None:
-                    extra = schema.get("additionalProperties")
-                    sub = extra if isinstance(extra, dict) else None
-                schema = sub
-            if schema is None:
-                return None
-        return schema
-
     def field_index(self, type_name: str, depth: int = 5) -> dict[str, list[Path]]:
         """Every field name reachable from the root within ``depth`` levels, with its paths."""
         index = self._field_index.get(type_name)
