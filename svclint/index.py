@@ -26,8 +26,7 @@ class ValueRef:
 
     @classmethod
     def of(cls, path: str, node: Scalar) -> ValueRef:
-        inner = Span(node.start + 1, node.end - 1) if node.style in ("'", '"') else node.span
-        return cls(path, node.span, inner, str(node.value))
+        return cls(path, node.span, node.content_span, str(node.value))
 
 
 @dataclass(frozen=True, slots=True)

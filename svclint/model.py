@@ -16,9 +16,6 @@ from .parse import Document, Mapping, Node, Scalar, Sequence
 Path = tuple[str | int, ...]
 
 SERVICE_DEFAULTS = {"type": "ClusterIP", "sessionAffinity": "None"}
-WORKLOAD_KINDS = frozenset({
-    "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "Pod",
-})
 
 
 @dataclass(slots=True)
@@ -38,12 +35,6 @@ class KubeObject:
     @property
     def type_key(self) -> str:
         return f"{self.api_version}/{self.kind}"
-
-    @property
-    def label(self) -> str:
-        """``Service default/web``, for messages."""
-        where = f"{self.namespace}/" if self.namespace else ""
-        return f"{self.kind} {where}{self.name or '<unnamed>'}"
 
     def get(self, dotted: str) -> Node | None:
         return get(self.node, dotted)

@@ -54,6 +54,13 @@ class Scalar(Node):
     def plain(self) -> bool:
         return self.style == ""
 
+    @property
+    def content_span(self) -> Span:
+        """The span of the text inside the quotes (the whole span for other styles)."""
+        if self.style in ("'", '"'):
+            return Span(self.start + 1, self.end - 1)
+        return self.span
+
     def __repr__(self) -> str:
         return f"Scalar({self.value!r}@{self.start})"
 

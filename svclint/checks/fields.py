@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from ..diagnostics import Span
 from ..model import int_value, is_placeholder, string_value
 from ..parse import Scalar
 from ..schema import format_path
@@ -17,9 +16,7 @@ NON_RESOURCE_KINDS = frozenset({"List", "Config", "Status", "APIVersions", "Pref
 
 def scalar_edit(node: Scalar, new_text: str) -> Edit:
     """Replace a scalar's text, keeping its quotes."""
-    if node.style in ("'", '"'):
-        return Edit(Span(node.start + 1, node.end - 1), new_text)
-    return Edit(Span(node.start, node.end), new_text)
+    return Edit(node.content_span, new_text)
 
 
 def key_rename(key: Scalar, new_name: str, safe: bool) -> FixSpec:

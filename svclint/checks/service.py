@@ -6,7 +6,6 @@ TCP, sessionAffinity None), so an omitted field is never reported.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 
 from ..k8svalidation import parse_ip
@@ -109,10 +108,6 @@ def node_port_allowed(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
                                  "how": "" if written else " (the default, as `type` is omitted)"})
 
 
-def service_cidrs(ctx: ObjectContext) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return list(ctx.config.service_cidrs)
-
-
 @object_check("cluster-ip")
 def cluster_ip(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """clusterIP / clusterIPs values: valid IPs, headless rules, the service CIDR, explicit IPs."""
@@ -137,7 +132,7 @@ def cluster_ip(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
         if address is None:
             continue
         if problem == "outside-range":
-            cidrs = [cidr for cidr in service_cidrs(ctx) if cidr.version == address.version]
+            cidrs = [cidr for cidr in ctx.config.service_cidrs if cidr.version == address.version]
             if cidrs and not any(address in cidr for cidr in cidrs):
                 yield Finding(node, {"field": field, "value": value, "ranges": ", ".join(str(c) for c in cidrs)})
         if problem == "explicit" and path[-1] == "clusterIP":

@@ -19,5 +19,3 @@ def renderer(name: str) -> Renderer:
 
     return render_text
 
-
-FORMATS = ("text", "json")
