@@ -102,13 +102,30 @@ FORMATS = {
 }
 
 
-def parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """An IP as the API server accepts it for new objects (no leading zeros, no zone)."""
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Kubernetes 1.36 turned on StrictIPCIDRValidation (KEP-4858): new objects may no longer use
+# IPv4 octets with leading zeros or IPv4-mapped IPv6 addresses, which older servers accepted.
+STRICT_IP_SINCE = (1, 36)
+_SLOPPY_IPV4 = re.compile(r"(\d+)\.(\d+)\.(\d+)\.(\d+)")
+
+
+def strict_ips(version: str) -> bool:
+    """Whether the API server of ``version`` ("1.35") validates IPs and CIDRs strictly."""
+    return tuple(int(part) for part in version.split(".")[:2]) >= STRICT_IP_SINCE
+
+
+def parse_ip(value: str, *, strict: bool = True) -> IPAddress | None:
+    """An IP as the API server accepts it: strictly (no leading zeros, no IPv4-mapped IPv6), or
+    as Go's ParseIPSloppy did before 1.36 (``010.0.0.1`` is 10.0.0.1)."""
     try:
         address = ipaddress.ip_address(value)
     except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        match = None if strict else _SLOPPY_IPV4.fullmatch(value)
+        if match is None or any(int(octet) > 255 for octet in match.groups()):
+            return None
+        return ipaddress.IPv4Address(".".join(str(int(octet)) for octet in match.groups()))
+    if strict and isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return None
     return address
 
@@ -118,6 +135,35 @@ def parse_cidr(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | No
         return ipaddress.ip_network(value, strict=True)
     except ValueError:
         return None
+
+
+def parse_source_range(value: str, *, strict: bool) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """A CIDR as ``loadBalancerSourceRanges`` takes it: host bits may be set (``10.0.0.1/8``),
+    as Go's ParseCIDR allows; the address part follows :func:`parse_ip`."""
+    address, slash, length = value.partition("/")
+    if not slash or not length.isdigit() or (length != "0" and length.startswith("0")):
+        return None
+    ip = parse_ip(address, strict=strict)
+    if ip is None or int(length) > ip.max_prefixlen:
+        return None
+    return ipaddress.ip_network(f"{ip}/{length}", strict=False)
+
+
+def special_ip_reason(ip: IPAddress) -> str | None:
+    """ValidateNonSpecialIP: why an address may not be an external IP, or None."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_unspecified:
+        return "may not be unspecified (0.0.0.0 or ::)"
+    if ip.is_loopback:
+        return "may not be in the loopback range (127.0.0.0/8, ::1/128)"
+    if ip.is_link_local:
+        return "may not be in the link-local range (169.254.0.0/16, fe80::/10)"
+    if isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.IPv4Network("224.0.0.0/24"):
+        return "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.packed[0] == 0xFF and ip.packed[1] & 0x0F == 0x02:
+        return "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"
+    return None
 
 
 def to_dns_label(value: str, *, letter_first: bool) -> str | None:

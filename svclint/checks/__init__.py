@@ -110,7 +110,7 @@ def all_check_keys() -> set[str]:
 
 def _load() -> None:
     """Import the modules that register checks (an explicit list, not discovery)."""
-    from . import collisions, fields, names, service  # noqa: F401
+    from . import addresses, collisions, fields, names, service  # noqa: F401
 
 
 _load()

@@ -106,10 +106,12 @@ def _bounds(ctx: ObjectContext, params: Params) -> tuple[int, int]:
 def number_range(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """An integer field with bounds (fixed, or from config such as the node port range)."""
     low, high = _bounds(ctx, params)
+    unset_zero = params.get("zero_means_unset", False)  # true, or the paths where 0 is "unset"
     for expression in params["paths"]:
+        zero_ok = unset_zero is True or (isinstance(unset_zero, list) and expression in unset_zero)
         for node, path in ctx.obj.select(expression):
             value = int_value(node)
-            if value is None or (value == 0 and params.get("zero_means_unset")):
+            if value is None or (value == 0 and zero_ok):
                 continue
             if low <= value <= high:
                 continue

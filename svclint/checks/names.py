@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..k8svalidation import FORMATS, to_dns_label
-from ..parse import Scalar
+from ..k8svalidation import FORMATS, label_value, qualified_name, to_dns_label
+from ..model import is_placeholder
+from ..parse import Mapping, Scalar
 from ..schema import format_path
 from . import Edit, Finding, FixSpec, ObjectContext, Params, SetContext, object_check, set_check
 from .fields import string_nodes
@@ -88,3 +89,47 @@ def namespace_spelling(ctx: SetContext, params: Params) -> Iterator[Finding]:
             continue
         fix = FixSpec(f"Use namespace {match}", [Edit(use.edit_span, match)], safe=False)
         yield Finding(use.span, {"value": use.value, "known": match}, fix, path=use.path)
+
+
+ANNOTATIONS_MAX_BYTES = 256 * 1024
+
+
+def _label_maps(ctx: ObjectContext, params: Params) -> Iterator[tuple[Mapping, tuple[str | int, ...]]]:
+    """The label maps the rule reads on this kind: ``paths`` maps a type key (or ``*``) to paths."""
+    table: dict[str, list[str]] = params["paths"]
+    for expression in [*table.get("*", []), *table.get(ctx.obj.type_key, [])]:
+        for node, path in ctx.obj.select(expression):
+            if isinstance(node, Mapping):
+                yield node, path
+
+
+@object_check("label-syntax")
+def label_syntax(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
+    """Label keys (qualified names), label values, and annotation keys, as ValidateLabels and
+    ValidateAnnotations check them (annotation keys are lower-cased first)."""
+    part = params["part"]
+    for mapping, path in _label_maps(ctx, params):
+        total = 0
+        for key, (key_node, value_node) in mapping.fields.items():
+            field = format_path((*path, key))
+            value = value_node.value if isinstance(value_node, Scalar) else None
+            if part == "annotation-key":
+                total += len(key) + (len(value) if isinstance(value, str) else 0)
+                reasons = qualified_name(key.lower())
+                node = key_node
+            elif part == "key":
+                reasons = qualified_name(key)
+                node = key_node
+            else:
+                if not isinstance(value, str) or is_placeholder(value):
+                    continue
+                reasons = label_value(value)
+                node = value_node
+            if reasons and not is_placeholder(key):
+                yield Finding(node, {"field": field, "value": key if part != "value" else value,
+                                     "detail": "; ".join(reasons)})
+        if part == "annotation-key" and total > ANNOTATIONS_MAX_BYTES:
+            owner = ctx.obj.get("metadata")
+            at = owner.key_node("annotations") if isinstance(owner, Mapping) else None
+            yield Finding(at or mapping, {"field": format_path(path), "value": "",
+                                          "detail": f"annotations total {total} bytes; the limit is {ANNOTATIONS_MAX_BYTES}"})

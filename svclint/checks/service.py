@@ -6,10 +6,13 @@ TCP, sessionAffinity None), so an omitted field is never reported.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from ..k8svalidation import parse_ip
+from ..k8svalidation import dns1123_subdomain, parse_ip, strict_ips
 from ..model import (
+    KubeObject,
+    Path,
+    get,
     int_value,
     is_headless,
     is_placeholder,
@@ -17,9 +20,9 @@ from ..model import (
     service_field,
     string_value,
 )
-from ..parse import Mapping, Node, Scalar
+from ..parse import Mapping, Node, Scalar, Sequence
 from ..schema import format_path
-from . import Finding, ObjectContext, Params, object_check
+from . import Edit, Finding, FixSpec, ObjectContext, Params, object_check
 
 
 def _ports(ctx: ObjectContext) -> list[tuple[Node, tuple[str | int, ...]]]:
@@ -39,6 +42,9 @@ def service_ports(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
         where = (spec.key_node("ports") if isinstance(spec, Mapping) else None) or obj.node.key_node("spec") or obj.node.key_node("kind") or obj.node
         yield Finding(where, {"field": format_path((*obj.base, "spec", "ports"))})
         return
+    if problem == "duplicate-node-port":
+        yield from _duplicate_node_ports(ctx)
+        return
     seen: dict[object, tuple[Node, tuple[str | int, ...]]] = {}
     at: Node | None
     for port, path in ports:
@@ -53,16 +59,11 @@ def service_ports(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
             name = string_value(port.get("name"))
             key: object = name
             at = port.get("name")
-        elif problem == "duplicate-port":
+        else:  # duplicate-port
             number = int_value(port.get("port"))
             key = (port_protocol(port), number) if number is not None else None
             name = f"{number}/{port_protocol(port)}"
             at = port.get("port")
-        else:  # duplicate-node-port
-            number = int_value(port.get("nodePort"))
-            key = (port_protocol(port), number) if number else None
-            name = f"{number}/{port_protocol(port)}"
-            at = port.get("nodePort")
         if not key or at is None:
             continue
         first = seen.get(key)
@@ -71,6 +72,40 @@ def service_ports(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
             continue
         yield Finding(at, {"field": format_path(path), "value": name, "first": format_path(first[1])},
                       related=[(obj.path, first[0].span, f"first use at `{format_path(first[1])}`")])
+
+
+def _duplicate_node_ports(ctx: ObjectContext) -> Iterator[Finding]:
+    """One nodePort requested twice in a Service.
+
+    Validation rejects a repeated (protocol, nodePort); the allocator (initNodePorts) also
+    rejects one nodePort on two different ``port`` numbers, since it allocates per port number.
+    Only the same port number over TCP and UDP may share a nodePort. A healthCheckNodePort is
+    allocated from the same range and may not reuse a port's nodePort either.
+    """
+    obj = ctx.obj
+    claimed: list[tuple[int, str, int | None, Node, Path]] = []  # nodePort, protocol, port, node, path
+    for port, path in _ports(ctx):
+        node = get(port, "nodePort")
+        number = int_value(node)
+        if not isinstance(port, Mapping) or node is None or not number:
+            continue
+        claimed.append((number, port_protocol(port), int_value(port.get("port")), node, (*path, "nodePort")))
+    if service_field(obj, "type") == "LoadBalancer" and service_field(obj, "externalTrafficPolicy") == "Local":
+        node = obj.get("spec.healthCheckNodePort")
+        number = int_value(node)
+        if node is not None and number:
+            claimed.append((number, "health", None, node, (*obj.base, "spec", "healthCheckNodePort")))
+    allocates = service_field(obj, "type") in ("NodePort", "LoadBalancer")
+    for index, (number, protocol, port_number, node, path) in enumerate(claimed):
+        for other_number, other_protocol, other_port, other_node, other_path in claimed[:index]:
+            if other_number != number:
+                continue
+            same_port = port_number is not None and port_number == other_port
+            if protocol != other_protocol and (not allocates or same_port):
+                continue  # e.g. DNS: port 53 over TCP and UDP on one nodePort
+            yield Finding(node, {"field": format_path(path), "value": number, "first": format_path(other_path)},
+                          related=[(obj.path, other_node.span, f"first use at `{format_path(other_path)}`")])
+            break
 
 
 @object_check("session-affinity")
@@ -126,7 +161,7 @@ def cluster_ip(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
             if problem == "headless-not-allowed" and service_type in ("NodePort", "LoadBalancer") and path[-1] == "clusterIP":
                 yield Finding(node, {"field": field, "type": service_type})
             continue
-        address = parse_ip(value)
+        address = parse_ip(value, strict=strict_ips(ctx.schema.version))
         if problem == "invalid" and address is None:
             yield Finding(node, {"field": field, "value": value})
         if address is None:
@@ -137,3 +172,125 @@ def cluster_ip(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
                 yield Finding(node, {"field": field, "value": value, "ranges": ", ".join(str(c) for c in cidrs)})
         if problem == "explicit" and path[-1] == "clusterIP":
             yield Finding(node, {"field": field, "value": value})
+
+
+# --- Fields that only some Services may set ----------------------------------------------------
+
+
+def externally_accessible(obj: KubeObject) -> bool:
+    """apiservice.ExternallyAccessible: NodePort, LoadBalancer, or ClusterIP with externalIPs."""
+    service_type = service_field(obj, "type")
+    external_ips = obj.get("spec.externalIPs")
+    return service_type in ("NodePort", "LoadBalancer") or (
+        service_type == "ClusterIP" and isinstance(external_ips, Sequence) and bool(external_ips.items))
+
+
+CONDITIONS: dict[str, Callable[[KubeObject], bool]] = {
+    "load-balancer": lambda obj: service_field(obj, "type") == "LoadBalancer",
+    "externally-accessible": externally_accessible,
+    "needs-health-check": lambda obj: service_field(obj, "type") == "LoadBalancer"
+    and service_field(obj, "externalTrafficPolicy") == "Local",
+    "external-name": lambda obj: service_field(obj, "type") == "ExternalName",
+    "not-external-name": lambda obj: service_field(obj, "type") != "ExternalName",
+    "not-headless": lambda obj: not is_headless(obj),
+}
+
+
+def is_set(node: Node | None, *, pointer: bool = False, default: object = None) -> bool:
+    """Whether the server sees a field as set: Go zero values (``""``, 0, false, empty list) are
+    unset, except for pointer fields, where anything but null counts (``loadBalancerClass: ""``)."""
+    if node is None:
+        return False
+    if isinstance(node, Scalar):
+        value = node.value
+        if value is None or (default is not None and value == default):
+            return False
+        return pointer or value not in ("", 0)
+    if isinstance(node, Sequence):
+        return bool(node.items)
+    return pointer or (isinstance(node, Mapping) and bool(node.pairs))
+
+
+def _field(obj: KubeObject, path: str | list[str]) -> tuple[Node | None, Node | None, Path]:
+    """The value at ``path`` (dotted, or a list of keys when a key holds dots), its key node."""
+    keys = path.split(".") if isinstance(path, str) else list(path)
+    parent: Node | None = obj.node
+    for key in keys[:-1]:
+        parent = parent.get(key) if isinstance(parent, Mapping) else None
+    if not isinstance(parent, Mapping):
+        return None, None, ()
+    return parent.get(keys[-1]), parent.key_node(keys[-1]), (*obj.base, *keys)
+
+
+@object_check("field-condition")
+def field_condition(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
+    """Fields the server accepts (or acts on) only under a condition on the Service's type or
+    other fields. Each entry: ``path``, ``pointer`` (null-able field), ``default`` (a value that
+    counts as unset), ``unless`` (another field whose being set exempts this one), ``when`` (a
+    condition overriding the rule's) and ``note`` (text for the message)."""
+    obj = ctx.obj
+    for entry in params["fields"]:
+        condition = CONDITIONS[entry.get("when", params.get("when", ""))]
+        if condition(obj):
+            continue
+        unless = entry.get("unless")
+        if unless and is_set(_field(obj, unless)[0]):
+            continue
+        value, key, path = _field(obj, entry["path"])
+        if not is_set(value, pointer=entry.get("pointer", False), default=entry.get("default")):
+            continue
+        assert value is not None
+        shown = value.value if isinstance(value, Scalar) else None
+        yield Finding(key or value, {
+            "field": format_path(path), "type": service_field(obj, "type"),
+            "value": "" if shown is None else shown, "note": entry.get("note", ""),
+        })
+
+
+@object_check("external-name")
+def external_name(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
+    """An ExternalName Service needs a DNS name (one trailing dot allowed) in externalName."""
+    obj = ctx.obj
+    if service_field(obj, "type") != "ExternalName":
+        return
+    node = obj.get("spec.externalName")
+    value = string_value(node)
+    name = (value or "").removesuffix(".")
+    if params["problem"] == "missing":
+        if not name and not (isinstance(node, Scalar) and not isinstance(node.value, (str, type(None)))):
+            spec = obj.node.get("spec")
+            key = spec.key_node("externalName") if isinstance(spec, Mapping) else None
+            yield Finding(key or obj.get("spec.type") or obj.node, {})
+        return
+    if not name or node is None or is_placeholder(name):
+        return
+    reasons = dns1123_subdomain(name)
+    if not reasons:
+        return
+    assert isinstance(node, Scalar)
+    detail = "; ".join(reasons)
+    fix = None
+    if "://" in name or "/" in name:
+        host = name.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        detail += f"; write the host name alone, e.g. `{host.lower()}`"
+    elif not dns1123_subdomain(name.lower()):
+        fix = FixSpec(f"Lower-case to {value.lower() if value else ''}", [Edit(node.content_span, (value or "").lower())], True)
+        detail += f"; DNS names are case-insensitive: write `{name.lower()}`"
+    yield Finding(node, {"value": value, "detail": detail}, fix)
+
+
+TOPOLOGY_MODE = "service.kubernetes.io/topology-mode"
+TOPOLOGY_HINTS = "service.kubernetes.io/topology-aware-hints"
+
+
+@object_check("topology-annotations")
+def topology_annotations(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
+    """topology-mode and the deprecated topology-aware-hints must agree when both are set."""
+    annotations = get(ctx.obj.node, "metadata.annotations")
+    if not isinstance(annotations, Mapping):
+        return
+    mode, hints = annotations.get(TOPOLOGY_MODE), annotations.get(TOPOLOGY_HINTS)
+    if not isinstance(mode, Scalar) or not isinstance(hints, Scalar) or mode.value == hints.value:
+        return
+    yield Finding(mode, {"mode": mode.value, "hints": hints.value},
+                  related=[(ctx.obj.path, hints.span, f"`{TOPOLOGY_HINTS}` is \"{hints.value}\"")])
