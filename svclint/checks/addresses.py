@@ -104,13 +104,11 @@ def cluster_ips(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
             yield Finding(ips[2].node, {"field": format_path(ips[2].path),
                                         "detail": f"{len(ips)} values given; at most two (one IPv4 and one IPv6)"})
         parsed = [parse_ip(entry.value, strict=strict) for entry in ips]
-        if len(ips) == 2 and all(parsed):
-            first, second = parsed
-            assert first is not None and second is not None
-            if _family(first) == _family(second):
-                yield Finding(ips[1].node, {"field": format_path(ips[1].path),
-                                            "detail": f"both addresses are {_family(first)}; "
-                                                      "give at most one IP of each family"})
+        families = {_family(ip) for ip in parsed if ip is not None}
+        if len(ips) > 1 and None not in parsed and len(families) == 1:
+            yield Finding(ips[1].node, {"field": format_path(ips[1].path),
+                                        "detail": f"all addresses are {families.pop()}; "
+                                                  "give at most one IP of each family"})
         return
     if problem == "family-mismatch":
         if ips and ips[0].value == "None":
