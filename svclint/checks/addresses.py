@@ -104,10 +104,10 @@ def cluster_ips(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
             yield Finding(ips[2].node, {"field": format_path(ips[2].path),
                                         "detail": f"{len(ips)} values given; at most two (one IPv4 and one IPv6)"})
         parsed = [parse_ip(entry.value, strict=strict) for entry in ips]
-        families = {_family(ip) for ip in parsed if ip is not None}
-        if len(ips) > 1 and None not in parsed and len(families) == 1:
+        kinds = {_family(ip) for ip in parsed if ip is not None}
+        if len(ips) > 1 and None not in parsed and len(kinds) == 1:
             yield Finding(ips[1].node, {"field": format_path(ips[1].path),
-                                        "detail": f"all addresses are {families.pop()}; "
+                                        "detail": f"all addresses are {kinds.pop()}; "
                                                   "give at most one IP of each family"})
         return
     if problem == "family-mismatch":
