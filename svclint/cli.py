@@ -10,13 +10,16 @@ import enum
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from . import __version__
 from .config import Config, ConfigError, discover, load_file, parse_cidrs, parse_node_port_range
 from .diagnostics import Severity
+
+if TYPE_CHECKING:
+    from .engine import InputFile, LintResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -98,6 +101,9 @@ def check(
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")] = False,
     color: Annotated[bool | None, typer.Option("--color/--no-color", help="Colour output (default: on a terminal, unless NO_COLOR is set).")] = None,
     parser: Annotated[Parser, typer.Option("--parser", help="YAML event parser: libyaml (fast, default when available) or ruamel.")] = Parser.auto,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes to the files (stdin: print the fixed text), then report what remains.")] = False,
+    unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="With --fix or --diff, apply unsafe fixes too (they may change meaning: review them).")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a unified diff and write nothing; exit 1 if there is any.")] = False,
 ) -> None:
     """Lint manifests and report findings."""
     from .discover import read, walk
@@ -131,17 +137,60 @@ def check(
         if not os.path.exists(path) and not os.path.islink(path) and explicit:
             raise _fail(f"{path}: no such file or directory")
         files.append(read(path, explicit, config))
+    stdin_path = stdin_filename or "-"
     if "-" in targets:
-        files.append(InputFile(stdin_filename or "-", sys.stdin.buffer.read(), None, True))
-    result = lint(files, config=config, backend=parser.value)
+        files.append(InputFile(stdin_path, sys.stdin.buffer.read(), None, True))
+    if fix or diff:
+        result = _fix(files, config, parser.value, unsafe=unsafe_fixes, diff=diff,
+                      stdin_path=stdin_path if "-" in targets else None)
+    else:
+        result = lint(files, config=config, backend=parser.value)
+    stdin_fixed = fix and "-" in targets
     render = renderer(output_format.value)
     if output_file is not None:
         with open(output_file, "w", encoding="utf-8") as handle:
             render(result, handle, False)
+    elif stdin_fixed:  # stdout carries the fixed text; the report goes to stderr
+        render(result, sys.stderr, output_format is OutputFormat.text and use_color(color, sys.stderr))
     else:
         render(result, sys.stdout, output_format is OutputFormat.text and use_color(color, sys.stdout))
     failing = any(diagnostic.severity <= config.fail_on for diagnostic in result.diagnostics)
     raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _fix(files: list[InputFile], config: Config, backend: str, *, unsafe: bool, diff: bool,
+         stdin_path: str | None) -> LintResult:
+    """--fix / --diff: fix in memory, then print the diff or write the files (stdin: stdout)."""
+    from .autofix import ChangedOnDisk, fix_files, unified_diff, write_atomically
+
+    run = fix_files(files, config=config, backend=backend, unsafe=unsafe)
+    count = sum(fixed.fixes for fixed in run.fixed)
+    held = f" ({run.unsafe_left} more with --unsafe-fixes)" if run.unsafe_left else ""
+    if diff:
+        for fixed in run.fixed:
+            sys.stdout.write(unified_diff(fixed))
+        sys.stderr.write(f"Would fix {count} problem{'s' * (count != 1)} in {len(run.fixed)} file{'s' * (len(run.fixed) != 1)}{held}.\n")
+        raise typer.Exit(EXIT_FINDINGS if run.fixed else EXIT_CLEAN)
+    failures = []
+    for fixed in run.fixed:
+        if fixed.path == stdin_path:
+            continue
+        try:
+            write_atomically(fixed)
+        except (ChangedOnDisk, OSError) as exc:
+            failures.append(str(exc))
+    if stdin_path is not None:
+        stdin_file = next(item for item in files if item.path == stdin_path)
+        fixed_stdin = next((fixed for fixed in run.fixed if fixed.path == stdin_path), None)
+        data = fixed_stdin.data if fixed_stdin else stdin_file.data
+        sys.stdout.buffer.write(data if isinstance(data, bytes) else (data or "").encode("utf-8"))
+        sys.stdout.flush()
+    sys.stderr.write(f"Fixed {count} problem{'s' * (count != 1)} in {len(run.fixed)} file{'s' * (len(run.fixed) != 1)}{held}.\n")
+    for failure in failures:
+        sys.stderr.write(f"svclint: error: {failure}\n")
+    if failures:
+        raise typer.Exit(EXIT_ERROR)
+    return run.result
 
 
 @app.command("rules")

@@ -219,7 +219,7 @@ def _file_diagnostics(item: _File, rules: RuleSet, schema: KubeSchema, config: C
         if missing:
             emit("missing-type-meta", _type_meta_span(obj, missing), _type_meta_message(obj, missing))
             continue
-        ctx = ObjectContext(obj, schema, config)
+        ctx = ObjectContext(obj, schema, config, source.text)
         type_key = obj.type_key
         for active in rules.object:
             rule = active.rule

@@ -39,6 +39,7 @@ class SchemaFinding:
     message: str
     replacement: str | None = None
     safe: bool = True
+    move_to: Path | None = None  # a misplaced field: the full path where it belongs
 
 
 def format_path(path: Path) -> str:
@@ -210,11 +211,17 @@ class KubeSchema:
             if candidate != relative and _nearby(candidate[:-1], parent)
         ]
         if elsewhere:
-            best = min(elsewhere, key=lambda candidate: (-_common_prefix(candidate, relative), len(candidate)))
+            def rank(candidate: Path) -> tuple[int, int]:
+                return (-_common_prefix(candidate, relative), len(candidate))
+
+            best = min(elsewhere, key=rank)
             target = format_path((*base_path, *best))
+            # Offer to move it only when the home is unambiguous and not inside a list.
+            movable = sum(1 for c in elsewhere if rank(c) == rank(best)) == 1 and not any(isinstance(p, int) for p in best)
             return SchemaFinding(
                 "unknown-field", key, path,
                 f"`{name}` is not a field of {type_label} at {where}; it belongs at `{target}`",
+                move_to=(*base_path, *best) if movable else None,
             )
         # 2. A wrong case or a known slip has exactly one right spelling.
         suggestion = lowered.get(name.lower()) or (KNOWN_ALIASES.get(name.lower()) if KNOWN_ALIASES.get(name.lower()) in properties else None)

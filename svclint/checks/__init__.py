@@ -58,6 +58,7 @@ class ObjectContext:
     obj: KubeObject
     schema: KubeSchema
     config: Config
+    text: str = ""  # the whole file, for fixes that move text (re-indenting a block)
     _schema_findings: list[SchemaFinding] | None = None
 
     def schema_findings(self) -> list[SchemaFinding]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from ..fix import block_entry_span, move_entry
 from ..model import int_value, is_placeholder, string_value
-from ..parse import Scalar
+from ..parse import Mapping, Node, Scalar, Sequence, to_data
 from ..schema import format_path
 from . import Edit, Finding, FixSpec, ObjectContext, Params, object_check
 
@@ -31,12 +32,45 @@ def schema_findings(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
         if found.kind != wanted:
             continue
         fix = None
-        if found.replacement is not None and isinstance(found.node, Scalar) and found.node.plain:
+        if found.move_to is not None:
+            fix = _move_fix(ctx, found.path, found.move_to)
+        elif found.replacement is not None and isinstance(found.node, Scalar) and found.node.plain:
             if found.kind == "unknown-field":
                 fix = key_rename(found.node, found.replacement, found.safe)
             else:
                 fix = FixSpec(f"Quote the value: {found.replacement}", [Edit(found.node.span, found.replacement)], True)
         yield Finding(found.node, {"detail": found.message, "field": format_path(found.path)}, fix)
+
+
+def _node_at(ctx: ObjectContext, path: tuple[str | int, ...]) -> Node | None:
+    node: Node | None = ctx.obj.node
+    for part in path[len(ctx.obj.base):]:
+        if isinstance(part, int):
+            node = node.items[part] if isinstance(node, Sequence) and part < len(node.items) else None
+        else:
+            node = node.get(part) if isinstance(node, Mapping) else None
+    return node
+
+
+def _move_fix(ctx: ObjectContext, path: tuple[str | int, ...], target: tuple[str | int, ...]) -> FixSpec | None:
+    """Move a misplaced field (``selector`` beside ``spec``) to where it belongs; when the target
+    already holds the same value, only delete the stray copy; when it holds another, no fix."""
+    parent, home = _node_at(ctx, path[:-1]), _node_at(ctx, target[:-1])
+    name = path[-1]
+    if not isinstance(parent, Mapping) or not isinstance(home, Mapping) or not isinstance(name, str) or not ctx.text:
+        return None
+    key, value = parent.key_node(name), parent.get(name)
+    if key is None or value is None:
+        return None
+    where = format_path(target)
+    existing = home.get(str(target[-1]))
+    if existing is not None:
+        span = block_entry_span(ctx.text, key, value)
+        if span is None or to_data(existing) != to_data(value) or len(parent.pairs) < 2:
+            return None
+        return FixSpec(f"Remove the stray `{name}` (`{where}` already says the same)", [Edit(span, "")], True)
+    edits = move_entry(ctx.text, parent, key, value, home)
+    return FixSpec(f"Move `{name}` to `{where}`", edits, True) if edits else None
 
 
 def suggest(value: str, allowed: list[str], aliases: dict[str, str], cutoff: float = 0.6) -> tuple[str | None, bool]:

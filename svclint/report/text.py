@@ -50,10 +50,16 @@ def render(result: LintResult, out: TextIO, color: bool) -> None:
         counts = [f"{errors} error{'s' * (errors != 1)}", f"{warnings} warning{'s' * (warnings != 1)}"]
         if others:
             counts.append(f"{others} other")
-        fixable = sum(1 for diagnostic in result.diagnostics if diagnostic.fix is not None)
+        safe = sum(1 for diagnostic in result.diagnostics if diagnostic.fix is not None and diagnostic.fix.safe)
+        unsafe = sum(1 for diagnostic in result.diagnostics if diagnostic.fix is not None and not diagnostic.fix.safe)
         summary = f"Found {len(result.diagnostics)} problem{'s' * (len(result.diagnostics) != 1)} ({', '.join(counts)}) in {result.files} file{'s' * (result.files != 1)}."
-        if fixable:
-            summary += f" {fixable} with a suggested fix (see --format json)."
+        if safe:
+            summary += f" {safe} fixable with --fix"
+            summary += f" ({unsafe} more with --unsafe-fixes)." if unsafe else "."
+        elif unsafe:
+            summary += f" {unsafe} fixable with --fix --unsafe-fixes."
+        if safe or unsafe:
+            summary += " Preview with --diff."
         lines.append((summary, "bold"))
     else:
         lines.append((f"All checks passed: {result.files} file{'s' * (result.files != 1)}, {result.objects} object{'s' * (result.objects != 1)}.", "bold green"))
