@@ -9,7 +9,6 @@ file, so fixing can only remove problems.
 
 from __future__ import annotations
 
-import codecs
 import difflib
 import os
 import tempfile
@@ -22,12 +21,9 @@ from .diagnostics import Diagnostic
 from .engine import InputFile, LintResult, lint
 from .fix import apply_edits, select_fixes
 from .parse import parse
+from .source import encode_like
 
 MAX_ROUNDS = 10
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 
 
 @dataclass(slots=True)
@@ -47,15 +43,7 @@ class FixRun:
     unsafe_left: int  # fixes held back because they are unsafe and --unsafe-fixes was not given
 
 
-def encode_like(text: str, original: bytes) -> bytes:
-    """``text`` in the encoding and with the byte order mark of ``original``."""
-    for bom, encoding in _BOMS:
-        if original.startswith(bom):
-            return bom + text.encode(encoding)
-    return text.encode("utf-8")
-
-
-def _as_bytes(data: bytes | str | None) -> bytes:
+def as_bytes(data: bytes | str | None) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else data or b""
 
 
@@ -75,10 +63,11 @@ def fix_files(
 ) -> FixRun:
     """Fix ``files`` in memory until a lint round offers no applicable fix."""
     current = {item.path: item for item in files if item.data is not None}
-    original = {path: _as_bytes(item.data) for path, item in current.items()}
+    original = {path: as_bytes(item.data) for path, item in current.items()}
     first_text: dict[str, str] = {}
     applied: Counter[str] = Counter()
     frozen: set[str] = set()  # files whose next fixes would have damaged them
+    damage: dict[str, int] = {}  # structural problems of each file's current text, once counted
     result = lint(list(current.values()), config=config, context=context, backend=backend)
     for _ in range(MAX_ROUNDS):
         changed = False
@@ -95,9 +84,12 @@ def fix_files(
             after = apply_edits(source.text, edits)
             if after == source.text:
                 continue
-            if _damage(after, backend) > _damage(source.text, backend):
+            before_damage = damage[path] if path in damage else _damage(source.text, backend)
+            after_damage = _damage(after, backend)
+            if after_damage > before_damage:
                 frozen.add(path)
                 continue
+            damage[path] = after_damage
             first_text.setdefault(path, source.text)
             item = current[path]
             current[path] = InputFile(path, encode_like(after, original[path]), None, item.explicit)
@@ -111,7 +103,7 @@ def fix_files(
         if item.path in first_text:
             source = result.sources[item.path]
             fixed.append(FixedFile(item.path, original[item.path], first_text[item.path], source.text,
-                                   _as_bytes(current[item.path].data), applied[item.path]))
+                                   as_bytes(current[item.path].data), applied[item.path]))
     unsafe_left = 0 if unsafe else sum(1 for d in result.diagnostics if d.fix is not None and not d.fix.safe)
     return FixRun(result, fixed, unsafe_left)
 

@@ -161,7 +161,7 @@ def check(
 def _fix(files: list[InputFile], config: Config, backend: str, *, unsafe: bool, diff: bool,
          stdin_path: str | None) -> LintResult:
     """--fix / --diff: fix in memory, then print the diff or write the files (stdin: stdout)."""
-    from .autofix import ChangedOnDisk, fix_files, unified_diff, write_atomically
+    from .autofix import ChangedOnDisk, as_bytes, fix_files, unified_diff, write_atomically
 
     run = fix_files(files, config=config, backend=backend, unsafe=unsafe)
     count = sum(fixed.fixes for fixed in run.fixed)
@@ -182,8 +182,7 @@ def _fix(files: list[InputFile], config: Config, backend: str, *, unsafe: bool, 
     if stdin_path is not None:
         stdin_file = next(item for item in files if item.path == stdin_path)
         fixed_stdin = next((fixed for fixed in run.fixed if fixed.path == stdin_path), None)
-        data = fixed_stdin.data if fixed_stdin else stdin_file.data
-        sys.stdout.buffer.write(data if isinstance(data, bytes) else (data or "").encode("utf-8"))
+        sys.stdout.buffer.write(fixed_stdin.data if fixed_stdin else as_bytes(stdin_file.data))
         sys.stdout.flush()
     sys.stderr.write(f"Fixed {count} problem{'s' * (count != 1)} in {len(run.fixed)} file{'s' * (len(run.fixed) != 1)}{held}.\n")
     for failure in failures:

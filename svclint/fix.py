@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from .checks import Edit
 from .diagnostics import Diagnostic, Span, TextEdit
 from .parse import Mapping, Node
+
+
+@dataclass(slots=True)
+class Edit:
+    """Replace the text at ``span`` with ``new_text`` (an insertion when the span is empty)."""
+
+    span: Span
+    new_text: str
 
 
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
@@ -43,10 +51,14 @@ def select_fixes(diagnostics: Iterable[Diagnostic], *, unsafe: bool = False) -> 
 def _overlap(a: Span, b: Span) -> bool:
     """Whether two edits conflict: shared text, an insertion inside the other's range, or two
     insertions at one point (their order would be a guess)."""
-    if a.start == a.end and b.start == b.end:
+    a_inserts, b_inserts = a.start == a.end, b.start == b.end
+    if a_inserts and b_inserts:
         return a.start == b.start
-    return a.start < b.end and b.start < a.end if a.start != a.end and b.start != b.end else (
-        b.start < a.start < b.end if a.start == a.end else a.start < b.start < a.end)
+    if a_inserts:
+        return b.start < a.start < b.end
+    if b_inserts:
+        return a.start < b.start < a.end
+    return a.start < b.end and b.start < a.end
 
 
 def _line_start(text: str, offset: int) -> int:

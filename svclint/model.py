@@ -47,6 +47,20 @@ class KubeObject:
         for node, path in select(self.node, expression):
             yield node, (*self.base, *path)
 
+    def key_node(self, dotted: str) -> Node | None:
+        """The key of the field at a dotted path (``spec.ports`` -> the ``ports`` key), to point
+        at a field as a whole; None if the field is absent."""
+        parent, _, name = dotted.rpartition(".")
+        holder = get(self.node, parent) if parent else self.node
+        return holder.key_node(name) if isinstance(holder, Mapping) else None
+
+    def strings(self, expression: str, *, skip_placeholders: bool = True) -> Iterator[tuple[Scalar, str, Path]]:
+        """String values at ``expression``; envsubst/sed placeholders (``${NAME}``) left out."""
+        for node, path in self.select(expression):
+            value = string_value(node)
+            if isinstance(node, Scalar) and value is not None and not (skip_placeholders and is_placeholder(value)):
+                yield node, value, path
+
 
 def get(node: Node | None, dotted: str) -> Node | None:
     """The node at a dotted path of mapping keys, or None if any step is missing."""
@@ -54,6 +68,16 @@ def get(node: Node | None, dotted: str) -> Node | None:
         if not isinstance(node, Mapping):
             return None
         node = node.get(key)
+    return node
+
+
+def node_at(node: Node | None, parts: Path) -> Node | None:
+    """The node at a path of mapping keys and list indexes, or None if any step is missing."""
+    for part in parts:
+        if isinstance(part, int):
+            node = node.items[part] if isinstance(node, Sequence) and 0 <= part < len(node.items) else None
+        else:
+            node = node.get(part) if isinstance(node, Mapping) else None
     return node
 
 

@@ -14,6 +14,16 @@ from dataclasses import dataclass, field
 
 BINARY_SNIFF_BYTES = 8192
 
+# The byte order marks a YAML stream may start with (UTF-32 first: its little-endian mark begins
+# with UTF-16's): the encoding reported for it, and the codec for the bytes after the mark.
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32", "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be"),
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Position:
@@ -40,21 +50,16 @@ def decode(data: bytes) -> tuple[str, str]:
     YAML streams are UTF-8, UTF-16 or UTF-32, told apart by a byte order mark. A NUL byte in
     the first few kilobytes of a BOM-less file means it is binary, not YAML.
     """
-    for bom, encoding in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
+    for bom, encoding, codec in BYTE_ORDER_MARKS:
         if data.startswith(bom):
+            body = data[len(bom):]
             try:
-                return data.decode(encoding), encoding
+                return body.decode(codec), encoding
             except UnicodeDecodeError as exc:
                 raise DecodeError(
                     f"file starts with a {encoding.upper()} byte order mark but is not valid "
-                    f"{encoding.upper()} (byte {exc.start})",
-                    data[: exc.start].decode(encoding, errors="replace"),
+                    f"{encoding.upper()} (byte {len(bom) + exc.start})",
+                    body[: exc.start].decode(codec, errors="replace"),
                 ) from None
     if b"\x00" in data[:BINARY_SNIFF_BYTES]:
         raise DecodeError("binary file (contains NUL bytes); a manifest must be UTF-8 text")
@@ -65,6 +70,15 @@ def decode(data: bytes) -> tuple[str, str]:
         raise DecodeError(
             f"invalid UTF-8 byte 0x{data[exc.start]:02x}; save the file as UTF-8", before
         ) from None
+
+
+def encode_like(text: str, original: bytes) -> bytes:
+    """``text`` as bytes in the encoding, and with the byte order mark, of ``original``: what a
+    fix writes back, so only the edited characters differ."""
+    for bom, _, codec in BYTE_ORDER_MARKS:
+        if original.startswith(bom):
+            return bom + text.encode(codec)
+    return text.encode("utf-8")
 
 
 @dataclass(slots=True)

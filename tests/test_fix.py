@@ -13,9 +13,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from svclint.autofix import ChangedOnDisk, FixedFile, encode_like, fix_files, write_atomically
+from svclint.autofix import ChangedOnDisk, FixedFile, fix_files, write_atomically
 from svclint.config import Config
 from svclint.engine import InputFile, lint
+from svclint.source import encode_like
 
 MESSY = """\
 # a Service from a tutorial, with its mistakes

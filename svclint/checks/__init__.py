@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Span
+from ..fix import Edit as Edit  # re-exported: checks build fixes from edits
 from ..parse import Node
 
 if TYPE_CHECKING:
@@ -23,12 +24,6 @@ if TYPE_CHECKING:
     from ..schema import KubeSchema, SchemaFinding
 
 Params = dict[str, Any]
-
-
-@dataclass(slots=True)
-class Edit:
-    span: Span
-    new_text: str
 
 
 @dataclass(slots=True)

@@ -18,7 +18,6 @@ from ..model import KubeObject, Path, get, is_placeholder, service_field, string
 from ..parse import Mapping, Node, Scalar, Sequence
 from ..schema import format_path
 from . import Finding, ObjectContext, Params, object_check
-from .fields import string_nodes
 
 SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
 
@@ -32,18 +31,11 @@ class ClusterIP:
 
 def effective_cluster_ips(obj: KubeObject) -> tuple[list[ClusterIP], bool]:
     """The clusterIPs the server validates, and whether they came from ``clusterIPs`` itself."""
-    listed = [ClusterIP(node, path, value) for node, value, path in _strings(obj, "spec.clusterIPs[]")]
+    listed = [ClusterIP(node, path, value) for node, value, path in obj.strings("spec.clusterIPs[]", skip_placeholders=False)]
     if listed:
         return listed, True
-    single = [ClusterIP(node, path, value) for node, value, path in _strings(obj, "spec.clusterIP") if value]
+    single = [ClusterIP(node, path, value) for node, value, path in obj.strings("spec.clusterIP", skip_placeholders=False) if value]
     return single, False
-
-
-def _strings(obj: KubeObject, expression: str) -> Iterator[tuple[Scalar, str, Path]]:
-    for node, path in obj.select(expression):
-        value = string_value(node)
-        if value is not None and isinstance(node, Scalar):
-            yield node, value, path
 
 
 def _family(ip: IPAddress) -> str:
@@ -51,13 +43,11 @@ def _family(ip: IPAddress) -> str:
 
 
 def _families(obj: KubeObject) -> list[tuple[Scalar, str]]:
-    return [(node, value) for node, value, _ in _strings(obj, "spec.ipFamilies[]")]
+    return [(node, value) for node, value, _ in obj.strings("spec.ipFamilies[]", skip_placeholders=False)]
 
 
 def _key(obj: KubeObject, name: str) -> Node:
-    spec = obj.node.get("spec")
-    key = spec.key_node(name) if isinstance(spec, Mapping) else None
-    return key or obj.node.key_node("spec") or obj.node
+    return obj.key_node(f"spec.{name}") or obj.key_node("spec") or obj.node
 
 
 def _headless_selectorless(obj: KubeObject) -> bool:
@@ -170,7 +160,7 @@ def _family_not_configured(ctx: ObjectContext, ips: list[ClusterIP], strict: boo
 def external_ips(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """externalIPs: valid addresses, not unspecified, loopback or link-local (ValidateNonSpecialIP)."""
     strict = strict_ips(ctx.schema.version)
-    for node, value, path in string_nodes(ctx, "spec.externalIPs[]"):
+    for node, value, path in ctx.obj.strings("spec.externalIPs[]"):
         ip = parse_ip(value, strict=strict)
         reason = "must be a valid IP address (e.g. 10.9.8.7 or 2001:db8::ffff)" if ip is None else special_ip_reason(ip)
         if reason:
@@ -184,7 +174,7 @@ def source_ranges(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     strict = strict_ips(ctx.schema.version)
     ranges = obj.get("spec.loadBalancerSourceRanges")
     if isinstance(ranges, Sequence) and ranges.items:
-        for node, value, path in string_nodes(ctx, "spec.loadBalancerSourceRanges[]"):
+        for node, value, path in ctx.obj.strings("spec.loadBalancerSourceRanges[]"):
             if parse_source_range(value.strip(), strict=strict) is None:
                 yield Finding(node, {"field": format_path(path), "value": value.strip()})
         return

@@ -6,8 +6,8 @@ import difflib
 from collections.abc import Iterator
 
 from ..fix import block_entry_span, move_entry
-from ..model import int_value, is_placeholder, string_value
-from ..parse import Mapping, Node, Scalar, Sequence, to_data
+from ..model import int_value, is_placeholder, node_at
+from ..parse import Mapping, Scalar, to_data
 from ..schema import format_path
 from . import Edit, Finding, FixSpec, ObjectContext, Params, object_check
 
@@ -42,20 +42,11 @@ def schema_findings(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
         yield Finding(found.node, {"detail": found.message, "field": format_path(found.path)}, fix)
 
 
-def _node_at(ctx: ObjectContext, path: tuple[str | int, ...]) -> Node | None:
-    node: Node | None = ctx.obj.node
-    for part in path[len(ctx.obj.base):]:
-        if isinstance(part, int):
-            node = node.items[part] if isinstance(node, Sequence) and part < len(node.items) else None
-        else:
-            node = node.get(part) if isinstance(node, Mapping) else None
-    return node
-
-
 def _move_fix(ctx: ObjectContext, path: tuple[str | int, ...], target: tuple[str | int, ...]) -> FixSpec | None:
     """Move a misplaced field (``selector`` beside ``spec``) to where it belongs; when the target
     already holds the same value, only delete the stray copy; when it holds another, no fix."""
-    parent, home = _node_at(ctx, path[:-1]), _node_at(ctx, target[:-1])
+    base = len(ctx.obj.base)
+    parent, home = node_at(ctx.obj.node, path[base:-1]), node_at(ctx.obj.node, target[base:-1])
     name = path[-1]
     if not isinstance(parent, Mapping) or not isinstance(home, Mapping) or not isinstance(name, str) or not ctx.text:
         return None
@@ -189,12 +180,3 @@ def api_version(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
                    + (" (check the fields: they changed between API versions)" if obj.api_version.split("/")[0] != suggestion.split("/")[0] else "")},
         FixSpec(f"Use apiVersion {suggestion}", [scalar_edit(version_node, suggestion)], False),
     )
-
-
-def string_nodes(ctx: ObjectContext, expression: str) -> Iterator[tuple[Scalar, str, tuple[str | int, ...]]]:
-    """String values at ``expression``, leaving out envsubst/sed placeholders (``${NAME}``)."""
-    for node, path in ctx.obj.select(expression):
-        value = string_value(node)
-        if value is not None and not is_placeholder(value):
-            assert isinstance(node, Scalar)
-            yield node, value, path

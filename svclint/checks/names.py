@@ -9,7 +9,6 @@ from ..model import is_placeholder
 from ..parse import Mapping, Scalar
 from ..schema import format_path
 from . import Edit, Finding, FixSpec, ObjectContext, Params, SetContext, object_check, set_check
-from .fields import string_nodes
 
 BUILTIN_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
@@ -19,7 +18,7 @@ def name_format(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """String fields that must match one of the apimachinery name formats."""
     validate, label = FORMATS[params["format"]]
     for expression in params["paths"]:
-        for node, value, path in string_nodes(ctx, expression):
+        for node, value, path in ctx.obj.strings(expression):
             if value == "" and params.get("empty_ok", True):
                 continue
             reasons = validate(value)
@@ -129,7 +128,5 @@ def label_syntax(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
                 yield Finding(node, {"field": field, "value": key if part != "value" else value,
                                      "detail": "; ".join(reasons)})
         if part == "annotation-key" and total > ANNOTATIONS_MAX_BYTES:
-            owner = ctx.obj.get("metadata")
-            at = owner.key_node("annotations") if isinstance(owner, Mapping) else None
-            yield Finding(at or mapping, {"field": format_path(path), "value": "",
+            yield Finding(ctx.obj.key_node("metadata.annotations") or mapping, {"field": format_path(path), "value": "",
                                           "detail": f"annotations total {total} bytes; the limit is {ANNOTATIONS_MAX_BYTES}"})

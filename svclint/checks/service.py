@@ -16,6 +16,7 @@ from ..model import (
     int_value,
     is_headless,
     is_placeholder,
+    node_at,
     port_protocol,
     service_field,
     string_value,
@@ -38,8 +39,7 @@ def service_ports(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     if problem == "missing":
         if ports or is_headless(obj) or service_field(obj, "type") == "ExternalName":
             return
-        spec = obj.node.get("spec")
-        where = (spec.key_node("ports") if isinstance(spec, Mapping) else None) or obj.node.key_node("spec") or obj.node.key_node("kind") or obj.node
+        where = obj.key_node("spec.ports") or obj.key_node("spec") or obj.key_node("kind") or obj.node
         yield Finding(where, {"field": format_path((*obj.base, "spec", "ports"))})
         return
     if problem == "duplicate-node-port":
@@ -118,9 +118,7 @@ def session_affinity(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
         return
     if params["problem"] == "config-without-client-ip":
         if affinity == "None":
-            spec = obj.node.get("spec")
-            key = spec.key_node("sessionAffinityConfig") if isinstance(spec, Mapping) else None
-            yield Finding(key or config, {"affinity": affinity})
+            yield Finding(obj.key_node("spec.sessionAffinityConfig") or config, {"affinity": affinity})
         return
     if affinity != "ClientIP":
         return
@@ -214,9 +212,7 @@ def is_set(node: Node | None, *, pointer: bool = False, default: object = None) 
 def _field(obj: KubeObject, path: str | list[str]) -> tuple[Node | None, Node | None, Path]:
     """The value at ``path`` (dotted, or a list of keys when a key holds dots), its key node."""
     keys = path.split(".") if isinstance(path, str) else list(path)
-    parent: Node | None = obj.node
-    for key in keys[:-1]:
-        parent = parent.get(key) if isinstance(parent, Mapping) else None
+    parent = node_at(obj.node, tuple(keys[:-1]))
     if not isinstance(parent, Mapping):
         return None, None, ()
     return parent.get(keys[-1]), parent.key_node(keys[-1]), (*obj.base, *keys)
@@ -257,24 +253,22 @@ def external_name(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     value = string_value(node)
     name = (value or "").removesuffix(".")
     if params["problem"] == "missing":
-        if not name and not (isinstance(node, Scalar) and not isinstance(node.value, (str, type(None)))):
-            spec = obj.node.get("spec")
-            key = spec.key_node("externalName") if isinstance(spec, Mapping) else None
-            yield Finding(key or obj.get("spec.type") or obj.node, {})
+        wrong_type = isinstance(node, Scalar) and node.value is not None and value is None  # a wrong-type finding
+        if not name and not wrong_type:
+            yield Finding(obj.key_node("spec.externalName") or obj.get("spec.type") or obj.node, {})
         return
-    if not name or node is None or is_placeholder(name):
+    if not name or value is None or not isinstance(node, Scalar) or is_placeholder(name):
         return
     reasons = dns1123_subdomain(name)
     if not reasons:
         return
-    assert isinstance(node, Scalar)
     detail = "; ".join(reasons)
     fix = None
     if "://" in name or "/" in name:
         host = name.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
         detail += f"; write the host name alone, e.g. `{host.lower()}`"
     elif not dns1123_subdomain(name.lower()):
-        fix = FixSpec(f"Lower-case to {value.lower() if value else ''}", [Edit(node.content_span, (value or "").lower())], True)
+        fix = FixSpec(f"Lower-case to {value.lower()}", [Edit(node.content_span, value.lower())], True)
         detail += f"; DNS names are case-insensitive: write `{name.lower()}`"
     yield Finding(node, {"value": value, "detail": detail}, fix)
 
