@@ -104,6 +104,9 @@ def check(
     fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes to the files (stdin: print the fixed text), then report what remains.")] = False,
     unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="With --fix or --diff, apply unsafe fixes too (they may change meaning: review them).")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a unified diff and write nothing; exit 1 if there is any.")] = False,
+    context: Annotated[list[str] | None, typer.Option("--context", help="Files or directories that cross-resource checks read besides the files linted (findings are reported only for the files linted); repeatable. Default: config `context:`, else the git repository (or directory) svclint runs in.")] = None,
+    no_context: Annotated[bool, typer.Option("--no-context", help="Cross-check only the files linted.")] = False,
+    namespace: Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace of objects that name none, as with kubectl apply -n (default: default).")] = None,
 ) -> None:
     """Lint manifests and report findings."""
     from .discover import read, walk
@@ -129,6 +132,8 @@ def check(
             overrides["node_port_range"] = parse_node_port_range(node_port_range)
         if service_cidr is not None:
             overrides["service_cidrs"] = parse_cidrs(service_cidr)
+        if namespace is not None:
+            overrides["default_namespace"] = namespace
         config = config.with_overrides(**overrides)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
@@ -140,11 +145,17 @@ def check(
     stdin_path = stdin_filename or "-"
     if "-" in targets:
         files.append(InputFile(stdin_path, sys.stdin.buffer.read(), None, True))
+    linted = {_real(item.path) for item in files}
+    context_files = [
+        read(os.path.normpath(path), False, config)
+        for path, _ in walk(context_paths(context, no_context, config, targets), config)
+        if _real(path) not in linted
+    ]
     if fix or diff:
         result = _fix(files, config, parser.value, unsafe=unsafe_fixes, diff=diff,
-                      stdin_path=stdin_path if "-" in targets else None)
+                      stdin_path=stdin_path if "-" in targets else None, context=context_files)
     else:
-        result = lint(files, config=config, backend=parser.value)
+        result = lint(files, config=config, context=context_files, backend=parser.value)
     stdin_fixed = fix and "-" in targets
     render = renderer(output_format.value)
     if output_file is not None:
@@ -158,12 +169,45 @@ def check(
     raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
 
 
+def _real(path: str) -> str:
+    return os.path.realpath(path) if path != "-" else path
+
+
+def repository_root(start: Path) -> Path:
+    """The git work tree holding ``start`` (a folder with ``.git``), else ``start`` itself."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def context_paths(given: list[str] | None, disabled: bool, config: Config, targets: list[str]) -> list[str]:
+    """What cross-resource checks read besides the linted files: --context, else config
+    `context:` globs, else the repository (or directory) svclint runs in, when the linted
+    files are inside it (linting /tmp/x.yaml from a repository does not pull the repository in)."""
+    if disabled:
+        return []
+    if given:
+        return [os.path.normpath(path) for path in given]
+    if config.context is not None:
+        root = config.root or Path.cwd()
+        found = {os.path.relpath(path) for pattern in config.context for path in root.glob(pattern)}
+        return sorted(found)
+    cwd = Path.cwd()
+    root = repository_root(cwd)
+    files = [Path(target).resolve() for target in targets if target != "-"]
+    if "-" in targets or any(path == root or root in path.parents for path in files):
+        return [os.path.relpath(root, cwd)]
+    return []
+
+
 def _fix(files: list[InputFile], config: Config, backend: str, *, unsafe: bool, diff: bool,
-         stdin_path: str | None) -> LintResult:
+         stdin_path: str | None, context: list[InputFile]) -> LintResult:
     """--fix / --diff: fix in memory, then print the diff or write the files (stdin: stdout)."""
     from .autofix import ChangedOnDisk, as_bytes, fix_files, unified_diff, write_atomically
 
-    run = fix_files(files, config=config, backend=backend, unsafe=unsafe)
+    run = fix_files(files, config=config, backend=backend, unsafe=unsafe, context=context)
     count = sum(fixed.fixes for fixed in run.fixed)
     held = f" ({run.unsafe_left} more with --unsafe-fixes)" if run.unsafe_left else ""
     if diff:

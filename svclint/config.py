@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Severity
+from .labels import LabelSelector, parse_selector
 from .parse import ParseLimits
 
 CONFIG_FILES = (".svclint.yaml", ".svclint.yml")
@@ -34,6 +35,9 @@ class Config:
     namespaces: tuple[str, ...] = ()
     default_namespace: str = "default"
     exclude: tuple[str, ...] = ()
+    context: tuple[str, ...] | None = None  # globs of the cross-check context; None: the repository
+    external_selectors: tuple[LabelSelector, ...] = ()
+    external_namespaces: tuple[str, ...] = ("kube-system",)
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     limits: ParseLimits = field(default_factory=ParseLimits)
     max_file_size: int = 10 * 1024 * 1024
@@ -59,6 +63,14 @@ class Config:
             or any(fnmatch.fnmatch(part, pattern) for part in Path(relative).parts)
             for pattern in self.exclude
         )
+
+    def external(self, namespace: str, selector: dict[str, str]) -> bool:
+        """Whether the config says pods in ``namespace`` or with these labels are made outside
+        the manifests (by an operator, a Helm chart elsewhere, a controller)."""
+        return self.external_namespace(namespace) or any(external.matches(selector) for external in self.external_selectors)
+
+    def external_namespace(self, namespace: str) -> bool:
+        return any(fnmatch.fnmatchcase(namespace, pattern) for pattern in self.external_namespaces)
 
     def relative(self, path: str) -> str:
         if self.root is None:
@@ -127,6 +139,9 @@ def from_data(data: Any, *, root: Path | None = None, file: Path | None = None) 
         namespaces=tuple(data.get("namespaces") or ()),
         default_namespace=data.get("default-namespace", "default"),
         exclude=tuple(data.get("exclude") or ()),
+        context=tuple(data["context"]) if "context" in data else None,
+        external_selectors=tuple(_selector(text, where) for text in data.get("external-selectors") or ()),
+        external_namespaces=tuple(data["external-namespaces"]) if "external-namespaces" in data else ("kube-system",),
         per_file_ignores={key: tuple(value) for key, value in (data.get("per-file-ignores") or {}).items()},
         limits=ParseLimits(
             max_depth=limits.get("max-depth", 200),
@@ -137,6 +152,13 @@ def from_data(data: Any, *, root: Path | None = None, file: Path | None = None) 
         root=root,
         file=file,
     )
+
+
+def _selector(text: str, where: str) -> LabelSelector:
+    try:
+        return parse_selector(text)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: external-selectors: {exc}") from None
 
 
 def load_file(path: Path) -> Config:

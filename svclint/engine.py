@@ -137,8 +137,11 @@ def lint(
     for item in (*reported, *context_files):
         if item.source is not None:
             sources[item.input.path] = item.source
+        text = item.source.text if item.source is not None else ""
+        if any(problem.kind in ("template", "syntax") for problem in item.problems):
+            index.add_unparsed(item.input.path)
         for obj in item.objects:
-            index.add(obj, config.default_namespace)
+            index.add(obj, config.default_namespace, text)
     documents = objects = 0
     for item in reported:
         documents += len(item.stream.documents) if item.stream else 0

@@ -7,12 +7,26 @@ later, from cached summaries without parsing at all.
 
 from __future__ import annotations
 
+import os
+import re
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .diagnostics import Span
-from .model import KubeObject, get, int_value, service_field, string_value
-from .parse import Node, Scalar
+from .model import (
+    KubeObject,
+    get,
+    int_value,
+    is_placeholder,
+    pod_template_path,
+    port_protocol,
+    select,
+    service_field,
+    string_map,
+    string_value,
+)
+from .parse import Mapping, Node, Scalar, Sequence
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +46,11 @@ class ValueRef:
 @dataclass(frozen=True, slots=True)
 class ObjectRef:
     path: str
-    span: Span
+    span: Span  # metadata.name (the object, when it has no name node)
     kind: str
     namespace: str
     name: str
+    namespace_explicit: bool = True  # False: no metadata.namespace, so `kubectl apply -n` decides
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -44,6 +59,10 @@ class ObjectRef:
     @property
     def label(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name}"
+
+    @property
+    def folder(self) -> str:
+        return os.path.dirname(os.path.normpath(self.path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,42 +74,280 @@ class PortClaim:
     span: Span
 
 
+# Labels that controllers add to the pods they make, absent from the pod template. A Service may
+# select them (a per-pod Service of a StatefulSet selects statefulset.kubernetes.io/pod-name).
+# Value: a pattern the label value must match, with {name} the workload's name.
+CONTROLLER_LABELS: dict[str, dict[str, str]] = {
+    "Deployment": {"pod-template-hash": r"[a-z0-9]+"},
+    "Rollout": {"rollouts-pod-template-hash": r"[a-z0-9]+"},
+    "StatefulSet": {
+        "controller-revision-hash": r".+",
+        "statefulset.kubernetes.io/pod-name": r"{name}-[0-9]+",
+        "apps.kubernetes.io/pod-index": r"[0-9]+",
+    },
+    "DaemonSet": {"controller-revision-hash": r".+", "pod-template-generation": r"[0-9]+"},
+    "Job": {
+        "controller-uid": r".+", "batch.kubernetes.io/controller-uid": r".+",
+        "job-name": r"{name}", "batch.kubernetes.io/job-name": r"{name}",
+        "batch.kubernetes.io/job-completion-index": r"[0-9]+",
+    },
+    "CronJob": {
+        "controller-uid": r".+", "batch.kubernetes.io/controller-uid": r".+",
+        "job-name": r"{name}-[0-9]+", "batch.kubernetes.io/job-name": r"{name}-[0-9]+",
+        "batch.kubernetes.io/job-completion-index": r"[0-9]+",
+    },
+}
+CONTROLLER_LABEL_KEYS = frozenset(key for labels in CONTROLLER_LABELS.values() for key in labels)
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    key: str
+    value: str
+    span: Span  # the value as written
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerPort:
+    container: str
+    name: str | None
+    number: int | None
+    protocol: str
+    span: Span  # the port entry
+
+
+@dataclass(slots=True)
+class Workload:
+    """What a Service needs to know of an object that makes pods."""
+
+    ref: ObjectRef
+    pod_labels: dict[str, Label]
+    template_span: Span  # the pod template's labels (or the template, when it has none)
+    metadata_labels: dict[str, Label]
+    ports: list[ContainerPort]
+    declares_ports: bool  # some container lists ports; if none does, nothing is known of them
+    service_name: ValueRef | None = None  # StatefulSet.spec.serviceName
+    _controller: dict[str, re.Pattern[str]] = field(default_factory=dict)
+
+    @property
+    def loose(self) -> bool:
+        """A template label is a placeholder (``${APP}``): it may hold any value."""
+        return any(is_placeholder(label.value) for label in self.pod_labels.values())
+
+    def has(self, key: str, value: str) -> bool:
+        """Whether pods of this workload carry label ``key=value`` (template or controller)."""
+        label = self.pod_labels.get(key)
+        if label is not None:
+            return label.value == value or is_placeholder(label.value)
+        pattern = self._controller.get(key)
+        return pattern is not None and pattern.fullmatch(value) is not None
+
+    def selected_by(self, selector: dict[str, str]) -> bool:
+        return all(self.has(key, value) for key, value in selector.items())
+
+    def misses(self, selector: dict[str, str]) -> list[str]:
+        return [key for key, value in selector.items() if not self.has(key, value)]
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePort:
+    name: str | None
+    port: int | None
+    protocol: str
+    target: int | str | None  # after defaulting: an absent or zero targetPort is the port
+    target_span: Span  # the targetPort value, or the port entry when targetPort is defaulted
+    explicit_target: bool
+
+
+@dataclass(slots=True)
+class Service:
+    ref: ObjectRef
+    type: str
+    headless: bool
+    selector: dict[str, Label] | None  # None: no selector (Endpoints are managed by hand)
+    selector_span: Span
+    ports: list[ServicePort]
+
+    @property
+    def selector_values(self) -> dict[str, str]:
+        return {key: label.value for key, label in (self.selector or {}).items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """An Ingress backend that names a Service."""
+
+    owner: ObjectRef
+    service: ValueRef
+    port_number: int | None
+    port_name: str | None
+    port_span: Span | None
+
+
 @dataclass(slots=True)
 class Index:
     report_paths: frozenset[str] | None = None  # None: every file is reported
     namespaces: dict[str, ObjectRef] = field(default_factory=dict)
     namespace_uses: list[ValueRef] = field(default_factory=list)
     claims: dict[str, list[PortClaim]] = field(default_factory=lambda: defaultdict(list))
+    objects: dict[tuple[str, str, str], list[tuple[ObjectRef, int]]] = field(default_factory=lambda: defaultdict(list))  # identity -> (ref, content digest)
+    types: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))  # namespace -> (apiVersion, kind)
+    workloads: dict[str, list[Workload]] = field(default_factory=lambda: defaultdict(list))  # by namespace
+    services: dict[str, dict[str, list[Service]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+    backends: list[Backend] = field(default_factory=list)
+    unparsed_folders: set[str] = field(default_factory=set)  # holding a template or broken YAML
+    _by_label: dict[tuple[str, str, str], list[Workload]] = field(default_factory=lambda: defaultdict(list))
+    _loose: dict[str, list[Workload]] = field(default_factory=lambda: defaultdict(list))
 
     def reported(self, path: str) -> bool:
         return self.report_paths is None or path in self.report_paths
 
-    def add(self, obj: KubeObject, default_namespace: str) -> None:
+    def add_unparsed(self, path: str) -> None:
+        """A file whose objects could not all be read (a Helm template, a YAML error): what a
+        Service beside it selects may be in there, so the folder's set is not complete."""
+        self.unparsed_folders.add(os.path.dirname(os.path.normpath(path)))
+
+    def add(self, obj: KubeObject, default_namespace: str, text: str = "") -> None:
+        """Summarise one object; ``text`` (its file) lets duplicates be told apart by content."""
         namespace_node = obj.get("metadata.namespace")
         if isinstance(namespace_node, Scalar) and isinstance(namespace_node.value, str) and namespace_node.value:
             self.namespace_uses.append(ValueRef.of(obj.path, namespace_node))
-        if obj.kind is None or obj.name is None:
+        if obj.kind is None or obj.name is None or obj.api_version is None:
             return
-        ref = ObjectRef(obj.path, obj.node.span, obj.kind, obj.namespace or default_namespace, obj.name)
+        name_node = obj.get("metadata.name")
+        ref = ObjectRef(obj.path, (name_node or obj.node).span, obj.kind, obj.namespace or default_namespace, obj.name,
+                        bool(obj.namespace))
+        self.objects[ref.identity].append((ref, zlib.crc32(text[obj.node.start:obj.node.end].encode("utf-8", "replace"))))
+        self.types[ref.namespace].add((obj.api_version, obj.kind))
         if obj.api_version == "v1" and obj.kind == "Namespace":
             self.namespaces.setdefault(obj.name, ref)
         elif obj.api_version == "v1" and obj.kind == "Service":
             self._add_service(obj, ref)
+        elif obj.kind == "Ingress" and obj.api_version.startswith(("networking.k8s.io/", "extensions/")):
+            self._add_ingress(obj, ref)
+        else:
+            template = pod_template_path(obj)
+            if template is not None:
+                self._add_workload(obj, ref, template)
+
+    # --- queries ----------------------------------------------------------------------------
+
+    def selected(self, namespace: str, selector: dict[str, str]) -> list[Workload]:
+        """Workloads in ``namespace`` whose pods the selector matches, without a scan of the
+        namespace when some selector label is one that templates carry."""
+        keys = [key for key in selector if key not in CONTROLLER_LABEL_KEYS]
+        if keys:
+            bucket = min((self._by_label.get((namespace, key, selector[key]), []) for key in keys), key=len)
+            candidates = [*bucket, *self._loose.get(namespace, ())]
+        else:
+            candidates = self.workloads.get(namespace, [])
+        seen: set[int] = set()
+        out = []
+        for workload in candidates:
+            if id(workload) not in seen and workload.selected_by(selector):
+                seen.add(id(workload))
+                out.append(workload)
+        return out
+
+    def services_named(self, namespace: str, name: str) -> list[Service]:
+        by_name = self.services.get(namespace)
+        return by_name.get(name, []) if by_name else []
+
+    # --- summaries --------------------------------------------------------------------------
 
     def _add_service(self, obj: KubeObject, ref: ObjectRef) -> None:
-        service_type = service_field(obj, "type")
+        service_type = str(service_field(obj, "type"))
         if service_type in ("NodePort", "LoadBalancer"):
             for port, _ in obj.select("spec.ports[]"):
                 node_port = _scalar(port, "nodePort")
                 number = int_value(node_port)
                 if node_port is not None and number:
                     self.claims["nodePort"].append(PortClaim(ref, str(number), node_port.span))
+        selector_node = obj.get("spec.selector")
+        selector = _labels(selector_node)
+        self.services[ref.namespace][ref.name].append(Service(
+            ref, service_type, obj.value("spec.clusterIP") == "None",
+            selector if selector_node is not None else None,
+            (selector_node or obj.node).span,
+            [_service_port(port) for port, _ in obj.select("spec.ports[]") if isinstance(port, Mapping)],
+        ))
         if service_type == "ExternalName":
             return
         for node, _ in [*obj.select("spec.clusterIP"), *obj.select("spec.clusterIPs[]")]:
             value = string_value(node)
             if value and value != "None":
                 self.claims["clusterIP"].append(PortClaim(ref, value, node.span))
+
+    def _add_workload(self, obj: KubeObject, ref: ObjectRef, template_path: str) -> None:
+        template = obj.get(template_path) if template_path else obj.node
+        if not isinstance(template, Mapping):
+            return  # a partial object (a kustomize patch): nothing to match against
+        labels_node = get(template, "metadata.labels")
+        spec = template.get("spec")
+        ports: list[ContainerPort] = []
+        declares = False
+        containers = [*select(spec, "containers[]")] if spec is not None else []
+        for init, _ in select(spec, "initContainers[]") if spec is not None else []:
+            if string_value(get(init, "restartPolicy")) == "Always":  # a sidecar serves ports too
+                containers.append((init, ()))
+        for container, _ in containers:
+            container_name = string_value(get(container, "name")) or "?"
+            entries = get(container, "ports")
+            if isinstance(entries, Sequence):
+                declares = True
+                for entry in entries.items:
+                    ports.append(ContainerPort(
+                        container_name, string_value(get(entry, "name")), int_value(get(entry, "containerPort")),
+                        port_protocol(entry), entry.span))
+        service_name = obj.get("spec.serviceName") if obj.kind == "StatefulSet" else None
+        workload = Workload(
+            ref, _labels(labels_node), (labels_node or template).span, _labels(obj.get("metadata.labels")),
+            ports, declares,
+            ValueRef.of(obj.path, service_name) if isinstance(service_name, Scalar) and string_value(service_name) else None,
+            {key: re.compile(pattern.replace("{name}", re.escape(ref.name)))
+             for key, pattern in CONTROLLER_LABELS.get(ref.kind, {}).items()},
+        )
+        self.workloads[ref.namespace].append(workload)
+        if workload.loose:
+            self._loose[ref.namespace].append(workload)
+        for key, label in workload.pod_labels.items():
+            self._by_label[(ref.namespace, key, label.value)].append(workload)
+
+    def _add_ingress(self, obj: KubeObject, ref: ObjectRef) -> None:
+        backends = [node for node, _ in obj.select("spec.defaultBackend")]
+        backends += [node for node, _ in obj.select("spec.backend")]  # v1beta1
+        backends += [node for node, _ in obj.select("spec.rules[].http.paths[].backend")]
+        for backend in backends:
+            service = get(backend, "service")
+            if isinstance(service, Mapping):  # networking.k8s.io/v1
+                name, port = service.get("name"), get(service, "port")
+                number_node, name_node = get(port, "number"), get(port, "name")
+            else:  # v1beta1: serviceName / servicePort (a number or a port name)
+                name, number_node = get(backend, "serviceName"), get(backend, "servicePort")
+                name_node = number_node if string_value(number_node) is not None else None
+            if not isinstance(name, Scalar) or not string_value(name) or is_placeholder(str(name.value)):
+                continue
+            port_node = number_node if int_value(number_node) is not None else name_node
+            self.backends.append(Backend(
+                ref, ValueRef.of(obj.path, name), int_value(number_node), string_value(name_node),
+                port_node.span if port_node is not None else None))
+
+
+def _labels(node: Node | None) -> dict[str, Label]:
+    return {key: Label(key, value, scalar.span) for key, (value, scalar) in (string_map(node) or {}).items()}
+
+
+def _service_port(port: Mapping) -> ServicePort:
+    number = int_value(port.get("port"))
+    target_node = port.get("targetPort")
+    target: int | str | None = int_value(target_node)
+    if target is None:
+        target = string_value(target_node) or None
+    explicit = target not in (None, 0)
+    return ServicePort(
+        string_value(port.get("name")), number, port_protocol(port), target if explicit else number,
+        (target_node if explicit and target_node is not None else port).span, explicit,
+    )
 
 
 def _scalar(node: Node, key: str) -> Scalar | None:

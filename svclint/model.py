@@ -195,3 +195,58 @@ def is_headless(obj: KubeObject) -> bool:
 def port_protocol(port: Node) -> str:
     protocol = string_value(get(port, "protocol"))
     return protocol or "TCP"
+
+
+# --- Workloads: where each kind keeps the pods it makes -------------------------------------
+
+# kind -> dotted path of its pod template ("" for a Pod, which is its own template). The group
+# is checked by ``pod_template_path``: only the built-in groups (and Argo Rollouts, whose
+# template is a plain pod template) make pods from these fields.
+POD_TEMPLATES = {
+    "Deployment": "spec.template",
+    "StatefulSet": "spec.template",
+    "DaemonSet": "spec.template",
+    "ReplicaSet": "spec.template",
+    "ReplicationController": "spec.template",
+    "Job": "spec.template",
+    "CronJob": "spec.jobTemplate.spec.template",
+    "Pod": "",
+    "Rollout": "spec.template",
+}
+WORKLOAD_GROUPS = {
+    "Deployment": ("apps", "extensions"),
+    "StatefulSet": ("apps",),
+    "DaemonSet": ("apps", "extensions"),
+    "ReplicaSet": ("apps", "extensions"),
+    "ReplicationController": ("",),
+    "Job": ("batch",),
+    "CronJob": ("batch",),
+    "Pod": ("",),
+    "Rollout": ("argoproj.io",),
+}
+
+
+def api_group(api_version: str | None) -> str:
+    """``apps/v1`` -> ``apps``; ``v1`` -> ``""`` (the core group)."""
+    return api_version.rpartition("/")[0] if api_version else ""
+
+
+def pod_template_path(obj: KubeObject) -> str | None:
+    """The dotted path of the object's pod template, or None if it makes no pods."""
+    kind = obj.kind or ""
+    if kind not in POD_TEMPLATES or api_group(obj.api_version) not in WORKLOAD_GROUPS[kind]:
+        return None
+    return POD_TEMPLATES[kind]
+
+
+def string_map(node: Node | None) -> dict[str, tuple[str, Scalar]] | None:
+    """A mapping of string keys to scalar values (labels, a selector) with each value's node;
+    values keep Kubernetes' reading as text (``true``, ``1.0`` stay as written). None if not a
+    mapping."""
+    if not isinstance(node, Mapping):
+        return None
+    out: dict[str, tuple[str, Scalar]] = {}
+    for key, (_, value) in node.fields.items():
+        if isinstance(value, Scalar) and value.value is not None:
+            out[key] = (value.value if isinstance(value.value, str) else value.text, value)
+    return out

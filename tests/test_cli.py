@@ -24,7 +24,7 @@ spec:
 CLEAN = """apiVersion: v1
 kind: Service
 metadata:
-  name: web
+  name: api
 spec:
   selector: {app: web}
   ports:

@@ -71,6 +71,13 @@ class SetContext:
     index: Index
     schema: KubeSchema
     config: Config
+    _memo: dict[str, Any] = field(default_factory=dict)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A result several rules share (each Service's selection), computed once per lint."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
 
 ObjectCheck = Callable[[ObjectContext, Params], Iterable[Finding]]
@@ -106,7 +113,7 @@ def all_check_keys() -> set[str]:
 
 def _load() -> None:
     """Import the modules that register checks (an explicit list, not discovery)."""
-    from . import addresses, collisions, fields, names, service  # noqa: F401
+    from . import addresses, collisions, fields, ingress, names, selectors, service, workloads  # noqa: F401
 
 
 _load()

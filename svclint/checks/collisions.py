@@ -32,3 +32,29 @@ def unique_claim(ctx: SetContext, params: Params) -> Iterator[Finding]:
                 related=[(other.owner.path, other.span, f"{other.owner.label} claims {value} too") for other in others],
                 path=claim.owner.path,
             )
+
+
+@set_check("duplicate-object")
+def duplicate_object(ctx: SetContext, params: Params) -> Iterator[Finding]:
+    """The same kind/namespace/name defined twice, differently, in one file: applied together,
+    the later definition silently replaces the earlier. Copies in different files are left
+    alone: install variants, examples and kustomize patches name one object on purpose."""
+    index = ctx.index
+    for definitions in index.objects.values():
+        if len(definitions) < 2:
+            continue
+        for position, (ref, digest) in enumerate(definitions):
+            if not index.reported(ref.path):
+                continue
+            other = next(
+                (other for number, (other, other_digest) in enumerate(definitions)
+                 if number != position and other.path == ref.path and other_digest != digest),
+                None,
+            )
+            if other is not None:
+                yield Finding(
+                    ref.span,
+                    {"object": ref.label},
+                    related=[(other.path, other.span, f"{other.label} defined again here")],
+                    path=ref.path,
+                )
