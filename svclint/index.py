@@ -97,6 +97,7 @@ CONTROLLER_LABELS: dict[str, dict[str, str]] = {
         "batch.kubernetes.io/job-completion-index": r"[0-9]+",
     },
 }
+_NUMBER = re.compile(r"(?<![\w.])([0-9]{2,5})(?![\w.])")
 CONTROLLER_LABEL_KEYS = frozenset(key for labels in CONTROLLER_LABELS.values() for key in labels)
 
 
@@ -127,6 +128,7 @@ class Workload:
     ports: list[ContainerPort]
     declares_ports: bool  # some container lists ports; if none does, nothing is known of them
     service_name: ValueRef | None = None  # StatefulSet.spec.serviceName
+    mentioned: frozenset[int] = frozenset()  # numbers in containers' command, args and env: ports set by flags
     _controller: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     @property
@@ -290,7 +292,11 @@ class Index:
         for init, _ in select(spec, "initContainers[]") if spec is not None else []:
             if string_value(get(init, "restartPolicy")) == "Always":  # a sidecar serves ports too
                 containers.append((init, ()))
+        mentioned: set[int] = set()
         for container, _ in containers:
+            for expression in ("command[]", "args[]", "env[].value"):
+                for node, _ in select(container, expression):
+                    mentioned.update(int(number) for number in _NUMBER.findall(string_value(node) or ""))
             container_name = string_value(get(container, "name")) or "?"
             entries = get(container, "ports")
             if isinstance(entries, Sequence):
@@ -304,6 +310,7 @@ class Index:
             ref, _labels(labels_node), (labels_node or template).span, _labels(obj.get("metadata.labels")),
             ports, declares,
             ValueRef.of(obj.path, service_name) if isinstance(service_name, Scalar) and string_value(service_name) else None,
+            frozenset(mentioned),
             {key: re.compile(pattern.replace("{name}", re.escape(ref.name)))
              for key, pattern in CONTROLLER_LABELS.get(ref.kind, {}).items()},
         )

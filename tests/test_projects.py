@@ -4,6 +4,7 @@ finding expected, as ``path:line:col RULE``. Nothing more may be found."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,13 +12,15 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from svclint.engine import InputFile, lint
 
-from .conftest import REPO, config_of
+from .conftest import config_of
 from .test_cli import run
 
-PROJECTS = REPO / "tests" / "projects"
+PROJECTS = Path(__file__).resolve().parent / "projects"
 
 
 def _manifests(root: Path) -> list[str]:
@@ -92,3 +95,55 @@ def test_cli_namespace_option(svclint_exe: list[str], repository: Path) -> None:
     # the Service names no namespace: with -n shop it lands beside the Deployment
     done = run(svclint_exe, "check", "-n", "shop", "k8s/svc/web.yaml", cwd=repository)
     assert done.returncode == 1 and "namespace shop" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in PROJECTS.iterdir() if (path / "case.yaml").is_file()))
+def test_subset_with_context_reports_what_the_whole_run_reports(name: str) -> None:
+    """pre-commit's view (one file, the rest as context) agrees with linting everything at once."""
+    root = PROJECTS / name
+    case: dict[str, Any] = yaml.safe_load((root / "case.yaml").read_text())
+    config = config_of(case.get("config"))
+    every = _manifests(root)
+    whole = lint([_input(root, path) for path in every], config=config)
+    for path in every:
+        alone = lint([_input(root, path)], config=config, context=[_input(root, other) for other in every if other != path])
+        assert alone.diagnostics == [d for d in whole.diagnostics if d.path == path], path
+
+
+LABEL = st.from_regex(r"[a-z][a-z0-9-]{0,6}[a-z0-9]", fullmatch=True)
+
+
+@given(labels=st.dictionaries(LABEL, LABEL, min_size=1, max_size=5), data=st.data())
+@settings(max_examples=150, deadline=None)
+def test_a_selector_drawn_from_the_template_labels_always_matches(labels: dict[str, str], data: st.DataObject) -> None:
+    keys = data.draw(st.lists(st.sampled_from(sorted(labels)), min_size=1, unique=True))
+    selector = {key: labels[key] for key in keys}
+    changed = data.draw(st.sampled_from(keys))
+    text = f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app}}
+spec:
+  selector: {{matchLabels: {json.dumps(labels)}}}
+  template:
+    metadata: {{labels: {json.dumps(labels)}}}
+    spec:
+      containers: [{{name: app, image: app}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: app}}
+spec:
+  selector: {json.dumps(selector)}
+  ports: [{{port: 80}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: broken}}
+spec:
+  selector: {json.dumps({**selector, changed: selector[changed] + "x"})}
+  ports: [{{port: 80}}]
+"""
+    result = lint([InputFile("set.yaml", text.encode())])
+    assert [d.rule_id for d in result.diagnostics if d.rule_id.startswith("SVC4")] == ["SVC410"], result.diagnostics
+    (finding,) = [d for d in result.diagnostics if d.rule_id == "SVC410"]
+    assert finding.range.start.line == 21 and finding.related  # the broken one, pointing at the template

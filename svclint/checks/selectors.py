@@ -313,6 +313,8 @@ def _numbered_target(selection: Selection, port: ServicePort, target: int) -> It
         return  # a container without a ports list may listen anywhere
     if any(p.number == target and p.protocol == port.protocol for w in workloads for p in w.ports):
         return
+    if any(target in w.mentioned for w in workloads):
+        return  # set by a flag or variable (`--port 18080`, PORT=18080): served, only not declared
     same_protocol = sorted({p.number for w in workloads for p in w.ports if p.protocol == port.protocol and p.number})
     if any(p.number == target for w in workloads for p in w.ports):
         hint = f"; it is declared with another protocol than {port.protocol}"
