@@ -36,6 +36,19 @@ app = typer.Typer(
 class OutputFormat(str, enum.Enum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+class RulesFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+def default_format(out: TextIO) -> OutputFormat:
+    """GitHub annotations inside GitHub Actions when the output is not a terminal; text otherwise."""
+    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    return OutputFormat.github if in_actions and not getattr(out, "isatty", lambda: False)() else OutputFormat.text
 
 
 class FailOn(str, enum.Enum):
@@ -88,7 +101,7 @@ def use_color(choice: bool | None, out: TextIO) -> bool:
 @app.command()
 def check(
     paths: Annotated[list[str] | None, typer.Argument(help="Files, directories (walked for *.yaml, *.yml, *.json) or - for stdin. Default: .")] = None,
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
+    output_format: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format (default: text; github inside GitHub Actions when stdout is not a terminal).")] = None,
     output_file: Annotated[Path | None, typer.Option("--output-file", "-o", help="Write the report here instead of stdout.")] = None,
     config_file: Annotated[Path | None, typer.Option("--config", help="Config file (default: nearest .svclint.yaml or pyproject.toml [tool.svclint]).")] = None,
     kube_version: Annotated[str | None, typer.Option("--kube-version", help="Kubernetes minor version to lint for, e.g. 1.37 (default: newest shipped).")] = None,
@@ -157,6 +170,8 @@ def check(
     else:
         result = lint(files, config=config, context=context_files, backend=parser.value)
     stdin_fixed = fix and "-" in targets
+    if output_format is None:
+        output_format = default_format(sys.stderr if stdin_fixed else sys.stdout)
     render = renderer(output_format.value)
     if output_file is not None:
         with open(output_file, "w", encoding="utf-8") as handle:
@@ -238,13 +253,13 @@ def _fix(files: list[InputFile], config: Config, backend: str, *, unsafe: bool, 
 
 @app.command("rules")
 def list_rules(
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
+    output_format: Annotated[RulesFormat, typer.Option("--format", "-f", help="Output format.")] = RulesFormat.text,
 ) -> None:
     """List every rule: id, name, default severity, summary."""
     from .registry import builtin_rules
 
     rules = builtin_rules()
-    if output_format is OutputFormat.json:
+    if output_format is RulesFormat.json:
         import json
 
         json.dump([{"id": rule.id, "name": rule.name, "severity": rule.severity.label, "summary": rule.summary,

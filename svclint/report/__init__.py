@@ -15,6 +15,14 @@ def renderer(name: str) -> Renderer:
         from .json import render as render_json
 
         return render_json
+    if name == "sarif":
+        from .sarif import render as render_sarif
+
+        return render_sarif
+    if name == "github":
+        from .github import render as render_github
+
+        return render_github
     from .text import render as render_text
 
     return render_text
