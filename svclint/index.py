@@ -62,7 +62,16 @@ class ObjectRef:
 
     @property
     def folder(self) -> str:
-        return os.path.dirname(os.path.normpath(self.path))
+        return folder_of(self.path)
+
+    def may_share_namespace_with(self, other: ObjectRef) -> bool:
+        """Whether the two may land in one namespace: the same one, or one names none and
+        `kubectl apply -n` (or kustomize's `namespace:`) decides."""
+        return self.namespace == other.namespace or not (self.namespace_explicit and other.namespace_explicit)
+
+
+def folder_of(path: str) -> str:
+    return os.path.dirname(os.path.normpath(path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +216,7 @@ class Index:
     def add_unparsed(self, path: str) -> None:
         """A file whose objects could not all be read (a Helm template, a YAML error): what a
         Service beside it selects may be in there, so the folder's set is not complete."""
-        self.unparsed_folders.add(os.path.dirname(os.path.normpath(path)))
+        self.unparsed_folders.add(folder_of(path))
 
     def add(self, obj: KubeObject, default_namespace: str, text: str = "") -> None:
         """Summarise one object; ``text`` (its file) lets duplicates be told apart by content."""

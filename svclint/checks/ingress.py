@@ -35,14 +35,12 @@ def ingress_backend(ctx: SetContext, params: Params) -> Iterator[Finding]:
 
 
 def _maybe_elsewhere(ctx: SetContext, backend: Backend) -> bool:
-    """A Service of that name in another namespace, where one side names none: `kubectl apply -n`
-    may put them together."""
-    for namespace, by_name in ctx.index.services.items():
-        if namespace != backend.owner.namespace:
-            for service in by_name.get(backend.service.value, ()):
-                if not (service.ref.namespace_explicit and backend.owner.namespace_explicit):
-                    return True
-    return False
+    """A Service of that name in another namespace where one side names none: the set cannot tell."""
+    return any(
+        backend.owner.may_share_namespace_with(service.ref)
+        for namespace, by_name in ctx.index.services.items() if namespace != backend.owner.namespace
+        for service in by_name.get(backend.service.value, ())
+    )
 
 
 def _unknown_service(ctx: SetContext, backend: Backend) -> Finding:

@@ -157,16 +157,13 @@ def service_selector(ctx: SetContext, params: Params) -> Iterator[Finding]:
 
 
 def _maybe_elsewhere(index: Index, selection: Selection) -> bool:
-    """A match across namespaces where one side names none: `kubectl apply -n` (or kustomize's
-    namespace) may well put them together, so the set cannot tell."""
+    """A match in another namespace where one side names none: the set cannot tell."""
     service = selection.service.ref
-    for namespace in list(index.workloads):
-        if namespace == selection.namespace:
-            continue
-        for workload in index.selected(namespace, selection.selector):
-            if not (service.namespace_explicit and workload.ref.namespace_explicit):
-                return True
-    return False
+    return any(
+        service.may_share_namespace_with(workload.ref)
+        for namespace in index.workloads if namespace != selection.namespace
+        for workload in index.selected(namespace, selection.selector)
+    )
 
 
 def _several(selection: Selection) -> Iterator[Finding]:

@@ -60,13 +60,8 @@ def _rule(rule: Any) -> dict[str, Any]:
 
 def _fingerprint(diagnostic: Diagnostic, result: LintResult, seen: Counter[str]) -> str:
     source = result.sources.get(diagnostic.path)
-    line = ""
-    if source is not None:
-        starts = source.line_starts
-        index = diagnostic.range.start.line
-        if index < len(starts):
-            end = starts[index + 1] if index + 1 < len(starts) else len(source.text)
-            line = source.text[starts[index]:end].strip()
+    line_number = diagnostic.range.start.line
+    line = source.line_text(line_number).strip() if source is not None and line_number < source.line_count else ""
     key = f"{diagnostic.rule_id}\0{diagnostic.path}\0{line}"
     seen[key] += 1
     return hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest()[:32]
