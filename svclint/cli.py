@@ -38,6 +38,7 @@ class OutputFormat(str, enum.Enum):
     json = "json"
     sarif = "sarif"
     github = "github"
+    junit = "junit"
 
 
 class RulesFormat(str, enum.Enum):

@@ -48,6 +48,7 @@ class LintResult:
     files: int
     objects: int
     documents: int
+    reported_paths: tuple[str, ...] = ()
 
     def count(self, severity: Severity) -> int:
         return sum(1 for diagnostic in self.diagnostics if diagnostic.severity == severity)
@@ -129,7 +130,8 @@ def lint(
     rules = rules or RuleSet.build(config)
     schema = load(config.kubernetes_version or newest_version())
     reported = [_read(item, config, backend) for item in files]
-    reported_paths = {item.input.path for item in reported}
+    reported_paths_in_order = list(dict.fromkeys(item.input.path for item in reported))
+    reported_paths = set(reported_paths_in_order)
     context_files = [_read(item, config, backend) for item in context if item.path not in reported_paths]
     diagnostics: list[Diagnostic] = []
     sources: dict[str, Source] = {}
@@ -161,7 +163,7 @@ def lint(
             diagnostics.append(_diagnostic(active, finding, sources[path], sources))
     diagnostics = _suppress(diagnostics, reported, config)
     diagnostics.sort(key=lambda diagnostic: diagnostic.sort_key)
-    return LintResult(diagnostics, sources, len(reported), objects, documents)
+    return LintResult(diagnostics, sources, len(reported), objects, documents, tuple(reported_paths_in_order))
 
 
 def _read(item: InputFile, config: Config, backend: str) -> _File:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import jsonschema
 import pytest
@@ -99,3 +100,27 @@ def test_github_escaping() -> None:
 
     assert escape_property("a,b:c%\n") == "a%2Cb%3Ac%25%0A"
     assert escape_data("50% done\r\n") == "50%25 done%0D%0A"
+
+
+def test_cli_junit_lists_every_file_and_each_finding(svclint_exe: list[str], project: Path) -> None:
+    (project / "k8s" / "clean.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec:\n  ports: [{port: 5432}]\n")
+    done = run(svclint_exe, "check", "--format", "junit", "--output-file", "report.xml", "k8s", cwd=project)
+    assert done.returncode == 1 and done.stdout == "", done.stderr
+    root = ElementTree.parse(project / "report.xml").getroot()
+    assert root.tag == "testsuites" and root.get("failures") == "2" and root.get("tests") == "3"
+    suites = {suite.get("name"): suite for suite in root.iter("testsuite")}
+    assert set(suites) == {"k8s/web.yaml", "k8s/clean.yaml"}
+    (passing,) = suites["k8s/clean.yaml"].iter("testcase")
+    assert passing.find("failure") is None
+    cases = list(suites["k8s/web.yaml"].iter("testcase"))
+    assert [case.get("name") for case in cases] == [
+        "SVC203 invalid-session-affinity at k8s/web.yaml:6:20", "SVC420 undeclared-target-port-name at k8s/web.yaml:11:19"]
+    failure = cases[0].find("failure")
+    assert failure is not None and failure.get("type") == "error:SVC203" and cases[0].get("line") == "6"
+    assert "`ClientIP`" in (failure.get("message") or "") and (failure.text or "").startswith("k8s/web.yaml:6:20: error SVC203")
+
+
+def test_junit_replaces_characters_xml_cannot_carry() -> None:
+    from svclint.report.junit import xml_text
+
+    assert xml_text("a\x00b\x1bc\td\ud800") == "a\ufffdb\ufffdc\td\ufffd"

@@ -23,6 +23,10 @@ def renderer(name: str) -> Renderer:
         from .github import render as render_github
 
         return render_github
+    if name == "junit":
+        from .junit import render as render_junit
+
+        return render_junit
     from .text import render as render_text
 
     return render_text
