@@ -121,6 +121,8 @@ def check(
     context: Annotated[list[str] | None, typer.Option("--context", help="Files or directories that cross-resource checks read besides the files linted (findings are reported only for the files linted); repeatable. Default: config `context:`, else the git repository (or directory) svclint runs in.")] = None,
     no_context: Annotated[bool, typer.Option("--no-context", help="Cross-check only the files linted.")] = False,
     namespace: Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace of objects that name none, as with kubectl apply -n (default: default).")] = None,
+    force_exclude: Annotated[bool, typer.Option("--force-exclude", help="Apply the config's exclude globs to files named on the command line too (for pre-commit).")] = False,
+    only_manifests: Annotated[bool, typer.Option("--only-manifests", help="Skip named files that hold no Kubernetes object quietly, as a directory walk does (for pre-commit, which passes every YAML and JSON file).")] = False,
 ) -> None:
     """Lint manifests and report findings."""
     from .discover import read, walk
@@ -152,10 +154,10 @@ def check(
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     files: list[InputFile] = []
-    for path, explicit in walk([target for target in targets if target != "-"], config):
+    for path, explicit in walk([target for target in targets if target != "-"], config, force_exclude=force_exclude):
         if not os.path.exists(path) and not os.path.islink(path) and explicit:
             raise _fail(f"{path}: no such file or directory")
-        files.append(read(path, explicit, config))
+        files.append(read(path, explicit and not only_manifests, config))
     stdin_path = stdin_filename or "-"
     if "-" in targets:
         files.append(InputFile(stdin_path, sys.stdin.buffer.read(), None, True))

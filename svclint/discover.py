@@ -17,12 +17,18 @@ EXTENSIONS = (".yaml", ".yml", ".json")
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".terraform"})
 
 
-def walk(paths: Iterable[str], config: Config) -> Iterator[tuple[str, bool]]:
-    """(path, explicit) for every file to lint; explicit files are those named on the command line."""
+def walk(paths: Iterable[str], config: Config, *, force_exclude: bool = False) -> Iterator[tuple[str, bool]]:
+    """(path, explicit) for every file to lint; explicit files are those named on the command line.
+
+    ``force_exclude`` applies the config's ``exclude`` to named files too (pre-commit names every
+    changed file, and the user's excludes should still hold).
+    """
     seen_dirs: set[str] = set()
     seen_files: set[str] = set()
     for raw in paths:
         path = Path(raw)
+        if force_exclude and config.excluded(raw):
+            continue
         if path.is_dir():
             yield from _walk_dir(path, config, seen_dirs, seen_files)
         elif raw not in seen_files:

@@ -7,6 +7,7 @@ index of ``files`` plus ``context`` (pre-commit passes changed files, the reposi
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -198,6 +199,13 @@ def _read(item: InputFile, config: Config, backend: str) -> _File:
     return _File(item, source, stream, found, not_objects, problems)
 
 
+# A walked file that never names apiVersion or kind is someone else's YAML or JSON (a CI config,
+# a tsconfig.json with comments): its syntax is not our business. Unreadable or oversized files
+# are reported whatever they hold, since svclint could not look inside.
+_TYPE_META_KEY = re.compile(r"""["']?\b(?:apiVersion|kind)["']?[ \t]*:""")
+_ALWAYS_REPORTED = frozenset({"unreadable", "limit"})
+
+
 def _file_diagnostics(item: _File, rules: RuleSet, schema: KubeSchema, config: Config) -> list[Diagnostic]:
     source = item.source
     assert source is not None
@@ -209,11 +217,13 @@ def _file_diagnostics(item: _File, rules: RuleSet, schema: KubeSchema, config: C
         if active is not None:
             out.append(_diagnostic(active, Finding(at, {"detail": message}, related=related or []), source, sources))
 
-    for problem in item.problems:
-        emit(problem.kind, problem.span, problem.message, [(source.path, span, text) for span, text in problem.related])
     manifest_like = item.input.explicit or any(
         "apiVersion" in obj.node.fields or "kind" in obj.node.fields for obj in item.objects
     )
+    mentions_kubernetes = manifest_like or _TYPE_META_KEY.search(source.text) is not None
+    for problem in item.problems:
+        if mentions_kubernetes or problem.kind in _ALWAYS_REPORTED:
+            emit(problem.kind, problem.span, problem.message, [(source.path, span, text) for span, text in problem.related])
     if not manifest_like:
         return out
     for node in item.not_objects:

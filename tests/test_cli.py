@@ -141,3 +141,23 @@ def test_walked_non_manifests_are_skipped_but_named_ones_are_not(svclint_exe: li
     assert "values.yaml" not in done.stdout
     named = run(svclint_exe, "check", "k8s/values.yaml", cwd=project)
     assert "values.yaml:1:1: error SVC009" in named.stdout
+    assert run(svclint_exe, "check", "--only-manifests", "k8s/values.yaml", cwd=project).stdout.startswith("All checks passed")
+
+
+def test_walked_files_that_never_name_a_kind_keep_their_syntax_to_themselves(svclint_exe: list[str], project: Path) -> None:
+    (project / "k8s" / "tsconfig.json").write_text('{\n  // a comment\n  "compilerOptions": {"strict": true,},\n}\n')
+    (project / "k8s" / "ci.yaml").write_text("steps: [\n  - run: make\n")
+    (project / "k8s" / "broken.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: [\n")
+    done = run(svclint_exe, "check", "k8s", cwd=project)
+    assert "tsconfig.json" not in done.stdout and "ci.yaml" not in done.stdout
+    assert "broken.yaml:4:1: error SVC001" in done.stdout
+    hooked = run(svclint_exe, "check", "--only-manifests", "k8s/tsconfig.json", "k8s/ci.yaml", "k8s/broken.yaml", cwd=project)
+    assert "tsconfig.json" not in hooked.stdout and "broken.yaml:4:1: error SVC001" in hooked.stdout
+    assert "tsconfig.json:3:20: error SVC001" in run(svclint_exe, "check", "k8s/tsconfig.json", cwd=project).stdout
+
+
+def test_force_exclude_applies_excludes_to_named_files(svclint_exe: list[str], project: Path) -> None:
+    (project / ".svclint.yaml").write_text("exclude: [k8s/bad.yaml]\n")
+    assert run(svclint_exe, "check", "k8s/bad.yaml", cwd=project).returncode == 1
+    excluded = run(svclint_exe, "check", "--force-exclude", "k8s/bad.yaml", "k8s/clean.yaml", cwd=project)
+    assert excluded.returncode == 0 and "bad.yaml" not in excluded.stdout
