@@ -191,15 +191,6 @@ def _real(path: str) -> str:
     return os.path.realpath(path) if path != "-" else path
 
 
-def repository_root(start: Path) -> Path:
-    """The git work tree holding ``start`` (a folder with ``.git``), else ``start`` itself."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return start
-
-
 def context_paths(given: list[str] | None, disabled: bool, config: Config, targets: list[str]) -> list[str]:
     """What cross-resource checks read besides the linted files: --context, else config
     `context:` globs, else the repository (or directory) svclint runs in, when the linted
@@ -212,6 +203,8 @@ def context_paths(given: list[str] | None, disabled: bool, config: Config, targe
         root = config.root or Path.cwd()
         found = {os.path.relpath(path) for pattern in config.context for path in root.glob(pattern)}
         return sorted(found)
+    from .discover import repository_root
+
     cwd = Path.cwd()
     root = repository_root(cwd)
     files = [Path(target).resolve() for target in targets if target != "-"]
@@ -272,6 +265,16 @@ def list_rules(
     width = max(len(rule.name) for rule in rules)
     for rule in rules:
         sys.stdout.write(f"{rule.id}  {rule.name:<{width}}  {rule.severity.label:<7}  {rule.summary}\n")
+
+
+@app.command("server")
+def language_server(
+    debounce: Annotated[float, typer.Option("--debounce", help="Seconds to wait after an edit before linting again.")] = 0.3,
+) -> None:
+    """Run the language server on stdin/stdout (for editors: see the README)."""
+    from .server import serve
+
+    serve(debounce)
 
 
 @app.command("rule")

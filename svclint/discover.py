@@ -65,6 +65,15 @@ def _walk_dir(root: Path, config: Config, seen_dirs: set[str], seen_files: set[s
             yield path, False
 
 
+def repository_root(start: Path) -> Path:
+    """The git work tree holding ``start`` (a folder with ``.git``), else ``start`` itself."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
 def read(path: str, explicit: bool, config: Config) -> InputFile:
     """Read one file's bytes; any failure becomes an InputFile with an error, not an exception."""
     try:

@@ -18,7 +18,7 @@ from .config import Config
 from .diagnostics import Diagnostic, Fix, Range, Related, Severity, Span, TextEdit
 from .index import Index
 from .model import KubeObject, objects_of
-from .parse import Mapping, Node, ParsedStream, ParseProblem, Scalar, parse
+from .parse import Node, ParsedStream, ParseProblem, Scalar, nodes, parse
 from .parse import Sequence as SequenceNode
 from .registry import Rule, builtin_rules
 from .schema import KubeSchema, load, newest_version
@@ -342,20 +342,6 @@ def _suppress(diagnostics: list[Diagnostic], files: list[_File], config: Config)
 
 def _string_spans(item: _File) -> list[tuple[int, int]]:
     """Spans of quoted and block scalars, where ``#`` does not start a comment."""
-    spans: list[tuple[int, int]] = []
-    todo: list[Node] = [document.root for document in (item.stream.documents if item.stream else []) if document.root]
-    seen: set[int] = set()
-    while todo:
-        node = todo.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, Scalar):
-            if node.style:
-                spans.append((node.start, node.end))
-        elif isinstance(node, SequenceNode):
-            todo.extend(node.items)
-        elif isinstance(node, Mapping):
-            for key, value in node.pairs:
-                todo.extend((key, value))
-    return spans
+    if item.stream is None:
+        return []
+    return [(node.start, node.end) for node in nodes(item.stream) if isinstance(node, Scalar) and node.style]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .parse import Document, Mapping, Node, Scalar, Sequence
+from .parse import Document, Mapping, Node, Scalar, Sequence, json_key
 
 Path = tuple[str | int, ...]
 
@@ -79,6 +79,33 @@ def node_at(node: Node | None, parts: Path) -> Node | None:
         else:
             node = node.get(part) if isinstance(node, Mapping) else None
     return node
+
+
+def path_at(node: Node, offset: int) -> tuple[Path, Node] | None:
+    """The path of the field at ``offset`` and its key node: the key itself, or the key whose
+    value holds ``offset`` (hover help). None outside every field."""
+    path: Path = ()
+    found: tuple[Path, Node] | None = None
+    while True:
+        step: tuple[str | int, Node] | None = None
+        if isinstance(node, Mapping):
+            for key, value in node.pairs:
+                name = json_key(key)
+                if name is None:
+                    continue
+                if key.start <= offset <= key.end and key.end > key.start:
+                    return (*path, name), key
+                if value.start <= offset < value.end or (offset == value.end and isinstance(value, Scalar)):
+                    step = (name, value)
+                    found = ((*path, name), key)
+                    break
+        elif isinstance(node, Sequence):
+            step = next(((index, item) for index, item in enumerate(node.items)
+                         if item.start <= offset <= item.end), None)
+        if step is None:
+            return found
+        path = (*path, step[0])
+        node = step[1]
 
 
 def select(node: Node, expression: str) -> Iterator[tuple[Node, Path]]:

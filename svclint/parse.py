@@ -566,6 +566,23 @@ def _syntax_problem(text: str, offset: int, message: str) -> ParseProblem:
     return ParseProblem("syntax", f"invalid YAML: {message}", Span(offset, end))
 
 
+def nodes(stream: ParsedStream) -> Iterator[Node]:
+    """Every node of the stream's documents, once each (an alias is not walked again)."""
+    todo: list[Node] = [document.root for document in stream.documents if document.root is not None]
+    seen: set[int] = set()
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, Sequence):
+            todo.extend(node.items)
+        elif isinstance(node, Mapping):
+            for key, value in node.pairs:
+                todo.extend((key, value))
+
+
 def to_data(node: Node | None) -> Any:
     """Plain JSON-like data of a node (for tests and fixes); aliases are followed."""
     if node is None:

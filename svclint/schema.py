@@ -30,6 +30,13 @@ KNOWN_ALIASES = {"target": "targetPort", "target_port": "targetPort", "node_port
 
 
 @dataclass(frozen=True, slots=True)
+class FieldDoc:
+    type_text: str
+    description: str
+    enum: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SchemaFinding:
     """``kind`` is one of: unknown-field, wrong-type, placeholder, missing-field."""
 
@@ -115,6 +122,43 @@ class KubeSchema:
             paths.sort(key=len)
         self._field_index[type_name] = index
         return index
+
+    def field_doc(self, type_name: str, path: Path) -> FieldDoc | None:
+        """What the schema says of the field at ``path`` (keys and list indexes) below a kind's
+        root, for hover help; None when the path leaves the schema (a typo, a custom field)."""
+        schema = self.defs.get(type_name)
+        if schema is None:
+            return None
+        description = str(schema.get("description", ""))
+        for part in path:
+            schema = self.resolve(schema)
+            following = schema.get("items") if isinstance(part, int) else (schema.get("properties") or {}).get(part)
+            if not isinstance(following, dict):
+                return None
+            description = str(following.get("description", "")) or description
+            schema = following
+        resolved = self.resolve(schema)
+        return FieldDoc(self._type_text(schema), description, tuple(resolved.get("enum") or ()))
+
+    def _type_text(self, schema: SchemaDict, depth: int = 0) -> str:
+        """``integer or string``, ``list of ServicePort``, ``map of string``: a type as users read it."""
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.endswith("IntOrString"):
+            return "integer or string"
+        resolved = self.resolve(schema)
+        kinds = resolved.get("type", "object")
+        names = [kinds] if isinstance(kinds, str) else [kind for kind in kinds if kind != "null"]
+        words = []
+        for name in names:
+            if name == "array" and isinstance(resolved.get("items"), dict) and depth < 2:
+                words.append(f"list of {self._type_text(resolved['items'], depth + 1)}")
+            elif name == "object" and isinstance(ref, str):
+                words.append(_label_of(schema))
+            elif name == "object" and isinstance(resolved.get("additionalProperties"), dict) and depth < 2:
+                words.append(f"map of {self._type_text(resolved['additionalProperties'], depth + 1)}")
+            else:
+                words.append(name)
+        return " or ".join(words) or "any"
 
     # --- validation -------------------------------------------------------------------------
 

@@ -117,6 +117,33 @@ class Source:
         end = self.line_end(line)
         return min(starts[line] + max(0, column), end)
 
+    def character(self, position: Position, encoding: str = "utf-16") -> int:
+        """``position``'s column in the code units of an LSP position encoding
+        (``utf-16``, the protocol's default, ``utf-32`` = code points, or ``utf-8``)."""
+        if encoding == "utf-16":
+            return position.column_utf16
+        if encoding == "utf-32":
+            return position.column
+        start = self.line_starts[position.line]
+        return len(self.text[start : position.offset].encode("utf-8", "surrogatepass"))
+
+    def offset_at(self, line: int, character: int, encoding: str = "utf-16") -> int:
+        """Offset of an LSP position (0-based line, ``character`` in ``encoding`` units), clamped
+        into the line; a character inside a multi-unit code point lands on that code point."""
+        if line >= self.line_count:
+            return len(self.text)
+        start = self.line_starts[max(0, line)]
+        end = self.line_end(max(0, line))
+        if encoding == "utf-32":
+            return min(start + max(0, character), end)
+        units = 0
+        offset = start
+        while offset < end and units < character:
+            code = ord(self.text[offset])
+            units += (2 if code > 0xFFFF else 1) if encoding == "utf-16" else _utf8_units(code)
+            offset += 1
+        return offset
+
     def line_end(self, line: int) -> int:
         """Offset just past the last character of ``line`` (before its line break)."""
         starts = self.line_starts
@@ -152,6 +179,10 @@ def line_starts(text: str) -> list[int]:
             append(index + 1)
         index += 1
     return starts
+
+
+def _utf8_units(code: int) -> int:
+    return 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
 
 
 def utf16_length(text: str) -> int:

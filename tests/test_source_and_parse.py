@@ -40,6 +40,22 @@ def test_line_starts_match_lsp_line_breaks(text: str) -> None:
     assert line_starts(text) == expected
 
 
+@given(st.text(max_size=200), st.data())
+def test_lsp_characters_round_trip_in_every_encoding(text: str, data: st.DataObject) -> None:
+    source = Source("f.yaml", text)
+    offset = data.draw(st.integers(0, len(text)))
+    position = source.position(offset)
+    line = source.line_text(position.line)[: position.column]
+    for encoding, codec in (("utf-8", "utf-8"), ("utf-16", "utf-16-le"), ("utf-32", "utf-32-le")):
+        character = source.character(position, encoding)
+        assert character == len(line.encode(codec, "surrogatepass")) // {"utf-8": 1, "utf-16": 2, "utf-32": 4}[encoding]
+        if position.offset <= source.line_end(position.line):
+            assert source.offset_at(position.line, character, encoding) == position.offset
+    # positions past the end of a line or the file are clamped, never raise
+    assert source.offset_at(position.line, 10**6) == source.line_end(position.line)
+    assert source.offset_at(source.line_count + 3, 0) == len(text)
+
+
 @given(st.text(max_size=100))
 def test_utf16_length(text: str) -> None:
     assert utf16_length(text) == len(text.encode("utf-16-le")) // 2
