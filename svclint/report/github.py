@@ -33,4 +33,9 @@ def render(result: LintResult, out: TextIO, color: bool) -> None:
         ])
         out.write(f"::{COMMANDS[diagnostic.severity]} {properties}::{escape_data(diagnostic.message)}\n")
     errors, warnings = result.count(Severity.ERROR), result.count(Severity.WARNING)
-    out.write(f"svclint: {len(result.diagnostics)} findings ({errors} errors, {warnings} warnings) in {result.files} files\n")
+    out.write(f"svclint: {_count(len(result.diagnostics), 'finding')} ({_count(errors, 'error')}, "
+              f"{_count(warnings, 'warning')}) in {_count(result.files, 'file')}\n")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}"
