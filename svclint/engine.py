@@ -7,9 +7,11 @@ index of ``files`` plus ``context`` (pre-commit passes changed files, the reposi
 
 from __future__ import annotations
 
+import gc
 import re
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from . import __version__
@@ -127,6 +129,31 @@ def lint(
     backend: str = "auto",
 ) -> LintResult:
     """Lint ``files``; ``context`` files join the cross-resource index but are not reported."""
+    with _collector_paused():
+        return _lint(files, config=config, context=context, rules=rules, backend=backend)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Parsing makes millions of small acyclic objects; the cyclic garbage collector would walk
+    them again and again for nothing (a third of the run). Paused for the run, then restored."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _lint(
+    files: Sequence[InputFile],
+    *,
+    config: Config | None,
+    context: Sequence[InputFile],
+    rules: RuleSet | None,
+    backend: str,
+) -> LintResult:
     config = config or Config()
     rules = rules or RuleSet.build(config)
     schema = load(config.kubernetes_version or newest_version())

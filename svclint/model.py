@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
 from .parse import Document, Mapping, Node, Scalar, Sequence, json_key
 
@@ -64,11 +65,19 @@ class KubeObject:
 
 def get(node: Node | None, dotted: str) -> Node | None:
     """The node at a dotted path of mapping keys, or None if any step is missing."""
-    for key in dotted.split("."):
+    for key in _keys(dotted):
         if not isinstance(node, Mapping):
             return None
-        node = node.get(key)
+        pair = node.fields.get(key)
+        if pair is None:
+            return None
+        node = pair[1]
     return node
+
+
+@cache
+def _keys(dotted: str) -> tuple[str, ...]:
+    return tuple(dotted.split("."))
 
 
 def node_at(node: Node | None, parts: Path) -> Node | None:
@@ -108,24 +117,28 @@ def path_at(node: Node, offset: int) -> tuple[Path, Node] | None:
         node = step[1]
 
 
+@cache
+def _steps(expression: str) -> tuple[tuple[str, bool], ...]:
+    return tuple((step[:-2], True) if step.endswith("[]") else (step, False) for step in expression.split("."))
+
+
 def select(node: Node, expression: str) -> Iterator[tuple[Node, Path]]:
     """Nodes matching ``a.b[].c``: ``[]`` walks every item of a list. Wrong shapes yield nothing."""
     current: list[tuple[Node, Path]] = [(node, ())]
-    for step in expression.split("."):
-        each = step.endswith("[]")
-        key = step[:-2] if each else step
+    for key, each in _steps(expression):
         following: list[tuple[Node, Path]] = []
         for parent, path in current:
-            if not isinstance(parent, Mapping):
+            pair = parent.fields.get(key) if isinstance(parent, Mapping) else None
+            if pair is None:
                 continue
-            child = parent.get(key)
-            if child is None:
-                continue
+            child = pair[1]
             if each:
                 if isinstance(child, Sequence):
                     following.extend((item, (*path, key, index)) for index, item in enumerate(child.items))
             else:
                 following.append((child, (*path, key)))
+        if not following:
+            return
         current = following
     yield from current
 
