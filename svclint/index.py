@@ -11,7 +11,7 @@ import os
 import re
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .diagnostics import Span
 from .model import (
@@ -219,27 +219,30 @@ class Index:
         self.unparsed_folders.add(folder_of(path))
 
     def add(self, obj: KubeObject, default_namespace: str, text: str = "") -> None:
-        """Summarise one object; ``text`` (its file) lets duplicates be told apart by content."""
-        namespace_node = obj.get("metadata.namespace")
-        if isinstance(namespace_node, Scalar) and isinstance(namespace_node.value, str) and namespace_node.value:
-            self.namespace_uses.append(ValueRef.of(obj.path, namespace_node))
-        if obj.kind is None or obj.name is None or obj.api_version is None:
+        self.add_summary(summarize(obj, default_namespace, text))
+
+    def add_summary(self, summary: Summary) -> None:
+        if summary.namespace_use is not None:
+            self.namespace_uses.append(summary.namespace_use)
+        ref = summary.ref
+        if ref is None:
             return
-        name_node = obj.get("metadata.name")
-        ref = ObjectRef(obj.path, (name_node or obj.node).span, obj.kind, obj.namespace or default_namespace, obj.name,
-                        bool(obj.namespace))
-        self.objects[ref.identity].append((ref, zlib.crc32(text[obj.node.start:obj.node.end].encode("utf-8", "replace"))))
-        self.types[ref.namespace].add((obj.api_version, obj.kind))
-        if obj.api_version == "v1" and obj.kind == "Namespace":
-            self.namespaces.setdefault(obj.name, ref)
-        elif obj.api_version == "v1" and obj.kind == "Service":
-            self._add_service(obj, ref)
-        elif obj.kind == "Ingress" and obj.api_version.startswith(("networking.k8s.io/", "extensions/")):
-            self._add_ingress(obj, ref)
-        else:
-            template = pod_template_path(obj)
-            if template is not None:
-                self._add_workload(obj, ref, template)
+        self.objects[ref.identity].append((ref, summary.digest))
+        self.types[ref.namespace].add(summary.type)
+        if summary.type == ("v1", "Namespace"):
+            self.namespaces.setdefault(ref.name, ref)
+        for kind, claim in summary.claims:
+            self.claims[kind].append(claim)
+        if summary.service is not None:
+            self.services[ref.namespace][ref.name].append(summary.service)
+        self.backends.extend(summary.backends)
+        workload = summary.workload
+        if workload is not None:
+            self.workloads[ref.namespace].append(workload)
+            if workload.loose:
+                self._loose[ref.namespace].append(workload)
+            for key, label in workload.pod_labels.items():
+                self._by_label[(ref.namespace, key, label.value)].append(workload)
 
     # --- queries ----------------------------------------------------------------------------
 
@@ -264,89 +267,126 @@ class Index:
         by_name = self.services.get(namespace)
         return by_name.get(name, []) if by_name else []
 
-    # --- summaries --------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What one object adds to the index: values and spans, no parse tree, so summaries can be
+    cached and sent between processes."""
 
-    def _add_service(self, obj: KubeObject, ref: ObjectRef) -> None:
-        service_type = str(service_field(obj, "type"))
-        if service_type in ("NodePort", "LoadBalancer"):
-            for port, _ in obj.select("spec.ports[]"):
-                node_port = _scalar(port, "nodePort")
-                number = int_value(node_port)
-                if node_port is not None and number:
-                    self.claims["nodePort"].append(PortClaim(ref, str(number), node_port.span))
-        selector_node = obj.get("spec.selector")
-        selector = _labels(selector_node)
-        self.services[ref.namespace][ref.name].append(Service(
-            ref, service_type, obj.value("spec.clusterIP") == "None",
-            selector if selector_node is not None else None,
-            (selector_node or obj.node).span,
-            [_service_port(port) for port, _ in obj.select("spec.ports[]") if isinstance(port, Mapping)],
-        ))
-        if service_type == "ExternalName":
-            return
+    namespace_use: ValueRef | None
+    ref: ObjectRef | None  # None: not a complete object (no kind, name or apiVersion)
+    digest: int = 0  # of the object's text: tells copies from conflicting definitions
+    type: tuple[str, str] = ("", "")  # (apiVersion, kind)
+    claims: tuple[tuple[str, PortClaim], ...] = ()
+    service: Service | None = None
+    workload: Workload | None = None
+    backends: tuple[Backend, ...] = ()
+
+
+def summarize(obj: KubeObject, default_namespace: str, text: str = "") -> Summary:
+    """Summarise one object; ``text`` (its file) lets duplicates be told apart by content."""
+    namespace_node = obj.get("metadata.namespace")
+    namespace_use = None
+    if isinstance(namespace_node, Scalar) and isinstance(namespace_node.value, str) and namespace_node.value:
+        namespace_use = ValueRef.of(obj.path, namespace_node)
+    if obj.kind is None or obj.name is None or obj.api_version is None:
+        return Summary(namespace_use, None)
+    name_node = obj.get("metadata.name")
+    ref = ObjectRef(obj.path, (name_node or obj.node).span, obj.kind, obj.namespace or default_namespace, obj.name,
+                    bool(obj.namespace))
+    digest = zlib.crc32(text[obj.node.start:obj.node.end].encode("utf-8", "replace"))
+    summary = Summary(namespace_use, ref, digest, (obj.api_version, obj.kind))
+    if obj.api_version == "v1" and obj.kind == "Service":
+        service, claims = _service(obj, ref)
+        return replace(summary, service=service, claims=claims)
+    if obj.kind == "Ingress" and obj.api_version.startswith(("networking.k8s.io/", "extensions/")):
+        return replace(summary, backends=_backends(obj, ref))
+    template = pod_template_path(obj) if obj.kind != "Namespace" else None
+    if template is not None:
+        return replace(summary, workload=_workload(obj, ref, template))
+    return summary
+
+
+def _service(obj: KubeObject, ref: ObjectRef) -> tuple[Service, tuple[tuple[str, PortClaim], ...]]:
+    claims: list[tuple[str, PortClaim]] = []
+    service_type = str(service_field(obj, "type"))
+    if service_type in ("NodePort", "LoadBalancer"):
+        for port, _ in obj.select("spec.ports[]"):
+            node_port = _scalar(port, "nodePort")
+            number = int_value(node_port)
+            if node_port is not None and number:
+                claims.append(("nodePort", PortClaim(ref, str(number), node_port.span)))
+    selector_node = obj.get("spec.selector")
+    selector = _labels(selector_node)
+    service = Service(
+        ref, service_type, obj.value("spec.clusterIP") == "None",
+        selector if selector_node is not None else None,
+        (selector_node or obj.node).span,
+        [_service_port(port) for port, _ in obj.select("spec.ports[]") if isinstance(port, Mapping)],
+    )
+    if service_type != "ExternalName":
         for node, _ in [*obj.select("spec.clusterIP"), *obj.select("spec.clusterIPs[]")]:
             value = string_value(node)
             if value and value != "None":
-                self.claims["clusterIP"].append(PortClaim(ref, value, node.span))
+                claims.append(("clusterIP", PortClaim(ref, value, node.span)))
+    return service, tuple(claims)
 
-    def _add_workload(self, obj: KubeObject, ref: ObjectRef, template_path: str) -> None:
-        template = obj.get(template_path) if template_path else obj.node
-        if not isinstance(template, Mapping):
-            return  # a partial object (a kustomize patch): nothing to match against
-        labels_node = get(template, "metadata.labels")
-        spec = template.get("spec")
-        ports: list[ContainerPort] = []
-        declares = False
-        containers = [*select(spec, "containers[]")] if spec is not None else []
-        for init, _ in select(spec, "initContainers[]") if spec is not None else []:
-            if string_value(get(init, "restartPolicy")) == "Always":  # a sidecar serves ports too
-                containers.append((init, ()))
-        mentioned: set[int] = set()
-        for container, _ in containers:
-            for expression in ("command[]", "args[]", "env[].value"):
-                for node, _ in select(container, expression):
-                    mentioned.update(int(number) for number in _NUMBER.findall(string_value(node) or ""))
-            container_name = string_value(get(container, "name")) or "?"
-            entries = get(container, "ports")
-            if isinstance(entries, Sequence):
-                declares = True
-                for entry in entries.items:
-                    ports.append(ContainerPort(
-                        container_name, string_value(get(entry, "name")), int_value(get(entry, "containerPort")),
-                        port_protocol(entry), entry.span))
-        service_name = obj.get("spec.serviceName") if obj.kind == "StatefulSet" else None
-        workload = Workload(
-            ref, _labels(labels_node), (labels_node or template).span, _labels(obj.get("metadata.labels")),
-            ports, declares,
-            ValueRef.of(obj.path, service_name) if isinstance(service_name, Scalar) and string_value(service_name) else None,
-            frozenset(mentioned),
-            {key: re.compile(pattern.replace("{name}", re.escape(ref.name)))
-             for key, pattern in CONTROLLER_LABELS.get(ref.kind, {}).items()},
-        )
-        self.workloads[ref.namespace].append(workload)
-        if workload.loose:
-            self._loose[ref.namespace].append(workload)
-        for key, label in workload.pod_labels.items():
-            self._by_label[(ref.namespace, key, label.value)].append(workload)
 
-    def _add_ingress(self, obj: KubeObject, ref: ObjectRef) -> None:
-        backends = [node for node, _ in obj.select("spec.defaultBackend")]
-        backends += [node for node, _ in obj.select("spec.backend")]  # v1beta1
-        backends += [node for node, _ in obj.select("spec.rules[].http.paths[].backend")]
-        for backend in backends:
-            service = get(backend, "service")
-            if isinstance(service, Mapping):  # networking.k8s.io/v1
-                name, port = service.get("name"), get(service, "port")
-                number_node, name_node = get(port, "number"), get(port, "name")
-            else:  # v1beta1: serviceName / servicePort (a number or a port name)
-                name, number_node = get(backend, "serviceName"), get(backend, "servicePort")
-                name_node = number_node if string_value(number_node) is not None else None
-            if not isinstance(name, Scalar) or not string_value(name) or is_placeholder(str(name.value)):
-                continue
-            port_node = number_node if int_value(number_node) is not None else name_node
-            self.backends.append(Backend(
-                ref, ValueRef.of(obj.path, name), int_value(number_node), string_value(name_node),
-                port_node.span if port_node is not None else None))
+def _workload(obj: KubeObject, ref: ObjectRef, template_path: str) -> Workload | None:
+    template = obj.get(template_path) if template_path else obj.node
+    if not isinstance(template, Mapping):
+        return None  # a partial object (a kustomize patch): nothing to match against
+    labels_node = get(template, "metadata.labels")
+    spec = template.get("spec")
+    ports: list[ContainerPort] = []
+    declares = False
+    containers = [*select(spec, "containers[]")] if spec is not None else []
+    for init, _ in select(spec, "initContainers[]") if spec is not None else []:
+        if string_value(get(init, "restartPolicy")) == "Always":  # a sidecar serves ports too
+            containers.append((init, ()))
+    mentioned: set[int] = set()
+    for container, _ in containers:
+        for expression in ("command[]", "args[]", "env[].value"):
+            for node, _ in select(container, expression):
+                mentioned.update(int(number) for number in _NUMBER.findall(string_value(node) or ""))
+        container_name = string_value(get(container, "name")) or "?"
+        entries = get(container, "ports")
+        if isinstance(entries, Sequence):
+            declares = True
+            for entry in entries.items:
+                ports.append(ContainerPort(
+                    container_name, string_value(get(entry, "name")), int_value(get(entry, "containerPort")),
+                    port_protocol(entry), entry.span))
+    service_name = obj.get("spec.serviceName") if obj.kind == "StatefulSet" else None
+    return Workload(
+        ref, _labels(labels_node), (labels_node or template).span, _labels(obj.get("metadata.labels")),
+        ports, declares,
+        ValueRef.of(obj.path, service_name) if isinstance(service_name, Scalar) and string_value(service_name) else None,
+        frozenset(mentioned),
+        {key: re.compile(pattern.replace("{name}", re.escape(ref.name)))
+         for key, pattern in CONTROLLER_LABELS.get(ref.kind, {}).items()},
+    )
+
+
+def _backends(obj: KubeObject, ref: ObjectRef) -> tuple[Backend, ...]:
+    found = []
+    backends = [node for node, _ in obj.select("spec.defaultBackend")]
+    backends += [node for node, _ in obj.select("spec.backend")]  # v1beta1
+    backends += [node for node, _ in obj.select("spec.rules[].http.paths[].backend")]
+    for backend in backends:
+        service = get(backend, "service")
+        if isinstance(service, Mapping):  # networking.k8s.io/v1
+            name, port = service.get("name"), get(service, "port")
+            number_node, name_node = get(port, "number"), get(port, "name")
+        else:  # v1beta1: serviceName / servicePort (a number or a port name)
+            name, number_node = get(backend, "serviceName"), get(backend, "servicePort")
+            name_node = number_node if string_value(number_node) is not None else None
+        if not isinstance(name, Scalar) or not string_value(name) or is_placeholder(str(name.value)):
+            continue
+        port_node = number_node if int_value(number_node) is not None else name_node
+        found.append(Backend(
+            ref, ValueRef.of(obj.path, name), int_value(number_node), string_value(name_node),
+            port_node.span if port_node is not None else None))
+    return tuple(found)
 
 
 def _labels(node: Node | None) -> dict[str, Label]:
