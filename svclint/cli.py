@@ -121,6 +121,9 @@ def check(
     context: Annotated[list[str] | None, typer.Option("--context", help="Files or directories that cross-resource checks read besides the files linted (findings are reported only for the files linted); repeatable. Default: config `context:`, else the git repository (or directory) svclint runs in.")] = None,
     no_context: Annotated[bool, typer.Option("--no-context", help="Cross-check only the files linted.")] = False,
     namespace: Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace of objects that name none, as with kubectl apply -n (default: default).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the report cache.")] = False,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Where the report cache lives (default: $SVCLINT_CACHE_DIR, else ~/.cache/svclint).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Processes for big runs (default 0: one per CPU; 1: none).")] = 0,
     force_exclude: Annotated[bool, typer.Option("--force-exclude", help="Apply the config's exclude globs to files named on the command line too (for pre-commit).")] = False,
     only_manifests: Annotated[bool, typer.Option("--only-manifests", help="Skip named files that hold no Kubernetes object quietly, as a directory walk does (for pre-commit, which passes every YAML and JSON file).")] = False,
 ) -> None:
@@ -171,7 +174,15 @@ def check(
         result = _fix(files, config, parser.value, unsafe=unsafe_fixes, diff=diff,
                       stdin_path=stdin_path if "-" in targets else None, context=context_files)
     else:
-        result = lint(files, config=config, context=context_files, backend=parser.value)
+        cache = None
+        if not no_cache:
+            from .cache import ReportCache
+
+            cache = ReportCache.open(cache_dir, config, parser.value, Path.cwd())
+        result = lint(files, config=config, context=context_files, backend=parser.value,
+                      jobs=jobs or os.cpu_count() or 1, cache=cache)
+        if cache is not None:
+            cache.save()
     stdin_fixed = fix and "-" in targets
     if output_format is None:
         output_format = default_format(sys.stderr if stdin_fixed else sys.stdout)

@@ -50,6 +50,8 @@ class Config:
     def ignored_in(self, path: str) -> set[str]:
         """Rules that per-file-ignores turns off for ``path``."""
         out: set[str] = set()
+        if not self.per_file_ignores:
+            return out
         relative = self.relative(path)
         for pattern, rules in self.per_file_ignores.items():
             if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(Path(relative).name, pattern):
@@ -57,6 +59,8 @@ class Config:
         return out
 
     def excluded(self, path: str) -> bool:
+        if not self.exclude:
+            return False
         relative = self.relative(path)
         return any(
             fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, pattern.rstrip("/") + "/*")

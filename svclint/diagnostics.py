@@ -29,7 +29,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Span:
     """A half-open range of offsets ``[start, end)`` in one source."""
 
@@ -37,7 +37,7 @@ class Span:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Range:
     start: Position
     end: Position
@@ -47,7 +47,7 @@ class Range:
         return cls(source.position(span.start), source.position(span.end))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TextEdit:
     """Replace ``span`` (offsets; ``range`` is the same as positions) of the file with ``new_text``."""
 
@@ -56,7 +56,7 @@ class TextEdit:
     new_text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Fix:
     """A repair for a finding. ``safe`` fixes keep the manifest's meaning apart from the mistake."""
 
@@ -65,7 +65,7 @@ class Fix:
     safe: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Related:
     """Another place that explains a finding (the other Service of a collision, say)."""
 
@@ -74,7 +74,7 @@ class Related:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Diagnostic:
     rule_id: str
     rule_name: str

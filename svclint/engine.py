@@ -13,19 +13,23 @@ import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .checks import INPUT_CHECK, OBJECT_CHECKS, SET_CHECKS, Finding, ObjectContext, SetContext
 from .config import Config
 from .diagnostics import Diagnostic, Fix, Range, Related, Severity, Span, TextEdit
-from .index import Index
+from .index import Index, Summary, summarize
 from .model import KubeObject, objects_of
 from .parse import Node, ParsedStream, ParseProblem, Scalar, nodes, parse
 from .parse import Sequence as SequenceNode
 from .registry import Rule, builtin_rules
 from .schema import KubeSchema, load, newest_version
 from .source import DecodeError, Source, decode
-from .suppress import scan
+from .suppress import Suppressions, scan
+
+if TYPE_CHECKING:
+    from .cache import ReportCache
 
 INTERNAL_RULE_ID = "SVC900"
 
@@ -127,10 +131,15 @@ def lint(
     context: Sequence[InputFile] = (),
     rules: RuleSet | None = None,
     backend: str = "auto",
+    jobs: int = 1,
+    cache: ReportCache | None = None,
 ) -> LintResult:
-    """Lint ``files``; ``context`` files join the cross-resource index but are not reported."""
+    """Lint ``files``; ``context`` files join the cross-resource index but are not reported.
+
+    ``jobs`` > 1 spreads big runs over forked processes; ``cache`` (see ``cache.py``) supplies
+    the reports of files whose content it has seen. Neither changes the result."""
     with _collector_paused():
-        return _lint(files, config=config, context=context, rules=rules, backend=backend)
+        return _lint(files, config=config, context=context, rules=rules, backend=backend, jobs=jobs, cache=cache)
 
 
 @contextmanager
@@ -153,45 +162,175 @@ def _lint(
     context: Sequence[InputFile],
     rules: RuleSet | None,
     backend: str,
+    jobs: int = 1,
+    cache: ReportCache | None = None,
 ) -> LintResult:
     config = config or Config()
     rules = rules or RuleSet.build(config)
-    schema = load(config.kubernetes_version or newest_version())
-    reported = [_read(item, config, backend) for item in files]
-    reported_paths_in_order = list(dict.fromkeys(item.input.path for item in reported))
+    reported_paths_in_order = list(dict.fromkeys(item.path for item in files))
     reported_paths = set(reported_paths_in_order)
-    context_files = [_read(item, config, backend) for item in context if item.path not in reported_paths]
-    diagnostics: list[Diagnostic] = []
+    inputs = [*files, *(item for item in context if item.path not in reported_paths)]
+    diagnose = [index < len(files) for index in range(len(inputs))]
+    by_path = {item.path: item for item in inputs}
     sources: dict[str, Source] = {}
+
+    def source_of(path: str) -> Source | None:
+        if path not in sources and path in by_path:
+            sources[path] = _read_source(by_path[path], config)
+        return sources.get(path)
+
+    run = cache.get_run(inputs, diagnose) if cache is not None else None
+    if run is not None:
+        for reported_path in reported_paths_in_order:
+            source_of(reported_path)
+        for diagnostic in run.diagnostics:
+            for related in diagnostic.related:
+                source_of(related.path)
+        return LintResult(run.diagnostics, sources, len(files), run.objects, run.documents, tuple(reported_paths_in_order))
+    reports, analysed_sources = _analyse_all(inputs, diagnose, rules, config, backend, jobs, cache)
+    sources.update(analysed_sources)
+
     index = Index(report_paths=frozenset(reported_paths))
-    for item in (*reported, *context_files):
-        if item.source is not None:
-            sources[item.input.path] = item.source
-        text = item.source.text if item.source is not None else ""
-        if any(problem.kind in ("template", "syntax") for problem in item.problems):
-            index.add_unparsed(item.input.path)
-        for obj in item.objects:
-            index.add(obj, config.default_namespace, text)
+    for report in reports:
+        if report.unparsed:
+            index.add_unparsed(report.path)
+        for summary in report.summaries:
+            index.add_summary(summary)
+    diagnostics: list[Diagnostic] = []
     documents = objects = 0
-    for item in reported:
-        documents += len(item.stream.documents) if item.stream else 0
-        objects += len(item.objects)
-        diagnostics.extend(_file_diagnostics(item, rules, schema, config))
-    set_context = SetContext(index, schema, config)
+    for report in reports[: len(files)]:
+        documents += report.documents
+        objects += report.objects
+        diagnostics.extend(report.diagnostics or ())
+    set_context = SetContext(index, load(config.kubernetes_version or newest_version()), config)
     for active in rules.set:
         try:
             findings = list(SET_CHECKS[active.rule.check](set_context, active.rule.params))
         except Exception as exc:  # one broken check must not stop the others
             findings = []
-            diagnostics.extend(_internal(rules, active.rule, exc, next(iter(sources.values()), None), 0))
+            first = source_of(reported_paths_in_order[0]) if reported_paths_in_order else None
+            diagnostics.extend(_internal(rules, active.rule, exc, first, 0))
         for finding in findings:
             path = finding.path
-            if path is None or path not in reported_paths or path not in sources:
+            if path is None or path not in reported_paths or source_of(path) is None:
                 continue
+            for related_path, _, _ in finding.related:
+                source_of(related_path)
             diagnostics.append(_diagnostic(active, finding, sources[path], sources))
-    diagnostics = _suppress(diagnostics, reported, config)
+    diagnostics = _suppress(diagnostics, reports[: len(files)], config)
     diagnostics.sort(key=lambda diagnostic: diagnostic.sort_key)
-    return LintResult(diagnostics, sources, len(reported), objects, documents, tuple(reported_paths_in_order))
+    for path in reported_paths_in_order:
+        source_of(path)
+    if cache is not None:
+        from .cache import RunRecord
+
+        cache.put_run(inputs, diagnose, RunRecord(diagnostics, documents, objects))
+    return LintResult(diagnostics, sources, len(files), objects, documents, tuple(reported_paths_in_order))
+
+
+@dataclass
+class FileReport:
+    """What one file adds to a run: its own findings, the summaries cross-checks read, and what
+    suppresses findings in it. No parse tree and no text, so it can be cached and sent between
+    processes; a run rebuilds the index from these alone."""
+
+    path: str
+    diagnostics: list[Diagnostic] | None  # before suppression; None: read as context only
+    summaries: list[Summary]
+    unparsed: bool  # a template or broken YAML: its objects may be missing from the summaries
+    documents: int
+    objects: int
+    suppressions: Suppressions
+    ignored: list[tuple[int, int, frozenset[str]]]  # objects' svclint.io/ignore annotations
+
+
+def analyse(item: InputFile, rules: RuleSet, schema: KubeSchema, config: Config, backend: str, *,
+            diagnose: bool) -> tuple[FileReport, Source | None]:
+    """One file, alone: parse it, run the per-file rules (when ``diagnose``), summarise its objects."""
+    parsed = _read(item, config, backend)
+    text = parsed.source.text if parsed.source is not None else ""
+    summaries = [summarize(obj, config.default_namespace, text) for obj in parsed.objects]
+    diagnostics = _file_diagnostics(parsed, rules, schema, config) if diagnose else None
+    suppressions = (scan(parsed.source, lambda: _string_spans(parsed))
+                    if diagnose and parsed.source is not None else Suppressions())
+    report = FileReport(
+        item.path, diagnostics, summaries,
+        any(problem.kind in ("template", "syntax") for problem in parsed.problems),
+        len(parsed.stream.documents) if parsed.stream else 0, len(parsed.objects), suppressions,
+        [(obj.node.start, obj.node.end, obj.ignored_rules) for obj in parsed.objects if obj.ignored_rules],
+    )
+    return report, parsed.source
+
+
+def _analyse_all(inputs: list[InputFile], diagnose: list[bool], rules: RuleSet, config: Config, backend: str,
+                 jobs: int, cache: ReportCache | None) -> tuple[list[FileReport], dict[str, Source]]:
+    """Every file's report: from the cache, else analysed here or, for big runs, by ``jobs``
+    forked workers (each takes a share of the files; the reports come back pickled)."""
+    schema = load(config.kubernetes_version or newest_version())
+    reports: list[FileReport | None] = [None] * len(inputs)
+    sources: dict[str, Source] = {}
+    if cache is not None:
+        for position, item in enumerate(inputs):
+            reports[position] = cache.get(item, diagnose[position])
+    todo = [position for position, report in enumerate(reports) if report is None]
+    if jobs > 1 and len(todo) > 1 and sum(_size(inputs[position]) for position in todo) >= PARALLEL_MIN_BYTES:
+        for position, report in _analyse_in_workers(inputs, diagnose, todo, rules, schema, config, backend, jobs):
+            reports[position] = report
+    else:
+        for position in todo:
+            report, source = analyse(inputs[position], rules, schema, config, backend, diagnose=diagnose[position])
+            reports[position] = report
+            if source is not None:
+                sources[inputs[position].path] = source
+    if cache is not None:
+        for position in todo:
+            cache.put(inputs[position], reports[position])  # type: ignore[arg-type]
+    return [report for report in reports if report is not None], sources
+
+
+PARALLEL_MIN_BYTES = 2_000_000  # below this, starting workers costs more than it saves
+_job: tuple[list[InputFile], list[bool], RuleSet, KubeSchema, Config, str] | None = None
+
+
+def _analyse_in_workers(inputs: list[InputFile], diagnose: list[bool], todo: list[int], rules: RuleSet,
+                        schema: KubeSchema, config: Config, backend: str, jobs: int) -> Iterator[tuple[int, FileReport]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _job
+    _job = (inputs, diagnose, rules, schema, config, backend)  # forked workers inherit it: nothing to pickle
+    try:
+        shares = [todo[start::jobs * 4] for start in range(jobs * 4)]
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for share, reports in zip(shares, pool.map(_analyse_share, shares), strict=True):
+                yield from zip(share, reports, strict=True)
+    finally:
+        _job = None
+
+
+def _analyse_share(positions: list[int]) -> list[FileReport]:
+    assert _job is not None
+    inputs, diagnose, rules, schema, config, backend = _job
+    with _collector_paused():
+        return [analyse(inputs[position], rules, schema, config, backend, diagnose=diagnose[position])[0]
+                for position in positions]
+
+
+def _size(item: InputFile) -> int:
+    return len(item.data) if item.data is not None else 0
+
+
+def _read_source(item: InputFile, config: Config) -> Source:
+    """The decoded text of a file analysed elsewhere (a worker, the cache), to place findings."""
+    if item.data is None or item.error is not None or len(item.data) > config.max_file_size:
+        return Source(item.path, "")
+    if isinstance(item.data, str):
+        return Source(item.path, item.data.removeprefix("\ufeff"))
+    try:
+        text, encoding = decode(item.data)
+    except DecodeError as exc:
+        return Source(item.path, exc.text_before)
+    return Source(item.path, text, encoding)
 
 
 def _read(item: InputFile, config: Config, backend: str) -> _File:
@@ -338,16 +477,10 @@ def _internal(rules: RuleSet, rule: Rule, exc: Exception, source: Source | None,
     return [_diagnostic(active, Finding(Span(offset, offset + 1), {"detail": detail}), source, {source.path: source})]
 
 
-def _suppress(diagnostics: list[Diagnostic], files: list[_File], config: Config) -> list[Diagnostic]:
+def _suppress(diagnostics: list[Diagnostic], reports: list[FileReport], config: Config) -> list[Diagnostic]:
     """Drop findings turned off by comments, ``svclint.io/ignore`` annotations or per-file-ignores."""
-    comments = {
-        item.input.path: scan(item.source, lambda item=item: _string_spans(item))  # type: ignore[misc]
-        for item in files if item.source is not None
-    }
-    annotated = {
-        item.input.path: [(obj.node.start, obj.node.end, obj.ignored_rules) for obj in item.objects if obj.ignored_rules]
-        for item in files
-    }
+    comments = {report.path: report.suppressions for report in reports}
+    annotated = {report.path: report.ignored for report in reports}
     kept = []
     for diagnostic in diagnostics:
         rule_keys = {diagnostic.rule_id, diagnostic.rule_name}

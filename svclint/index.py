@@ -29,7 +29,7 @@ from .model import (
 from .parse import Mapping, Node, Scalar, Sequence
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ValueRef:
     """A scalar in a file: its value, its span, and the span to edit (inside quotes)."""
 
@@ -43,7 +43,7 @@ class ValueRef:
         return cls(path, node.span, node.content_span, str(node.value))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ObjectRef:
     path: str
     span: Span  # metadata.name (the object, when it has no name node)
@@ -74,7 +74,7 @@ def folder_of(path: str) -> str:
     return os.path.dirname(os.path.normpath(path))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PortClaim:
     """A value that must be unique across the cluster (a nodePort, a clusterIP)."""
 
@@ -110,14 +110,14 @@ _NUMBER = re.compile(r"(?<![\w.])([0-9]{2,5})(?![\w.])")
 CONTROLLER_LABEL_KEYS = frozenset(key for labels in CONTROLLER_LABELS.values() for key in labels)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Label:
     key: str
     value: str
     span: Span  # the value as written
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ContainerPort:
     container: str
     name: str | None
@@ -126,7 +126,7 @@ class ContainerPort:
     span: Span  # the port entry
 
 
-@dataclass(slots=True)
+@dataclass
 class Workload:
     """What a Service needs to know of an object that makes pods."""
 
@@ -160,7 +160,7 @@ class Workload:
         return [key for key, value in selector.items() if not self.has(key, value)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ServicePort:
     name: str | None
     port: int | None
@@ -170,7 +170,7 @@ class ServicePort:
     explicit_target: bool
 
 
-@dataclass(slots=True)
+@dataclass
 class Service:
     ref: ObjectRef
     type: str
@@ -184,7 +184,7 @@ class Service:
         return {key: label.value for key, label in (self.selector or {}).items()}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Backend:
     """An Ingress backend that names a Service."""
 
@@ -267,7 +267,7 @@ class Index:
         by_name = self.services.get(namespace)
         return by_name.get(name, []) if by_name else []
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Summary:
     """What one object adds to the index: values and spans, no parse tree, so summaries can be
     cached and sent between processes."""

@@ -25,7 +25,7 @@ BYTE_ORDER_MARKS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Position:
     """A point in a source: offset plus 0-based line and column (code points and UTF-16)."""
 

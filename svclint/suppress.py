@@ -23,7 +23,7 @@ _DIRECTIVE = re.compile(
 )
 
 
-@dataclass(slots=True)
+@dataclass
 class Suppressions:
     file_rules: set[str] = field(default_factory=set)
     line_rules: dict[int, set[str]] = field(default_factory=dict)

@@ -45,3 +45,9 @@ def svclint_exe() -> list[str]:
         return [exe]
     found = shutil.which("svclint", path=str(Path(sys.executable).parent))
     return [found] if found else [sys.executable, "-m", "svclint"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """CLI runs in tests keep their report cache in a temporary folder, not the user's."""
+    os.environ.setdefault("SVCLINT_CACHE_DIR", str(tmp_path_factory.mktemp("svclint-cache")))
