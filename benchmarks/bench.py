@@ -1,22 +1,29 @@
 #!/usr/bin/env python3
-"""Throughput (documents/s) and peak memory of `svclint check`, measured in a child process.
+"""Throughput (documents/s) and peak memory of `svclint check`, cold and warm, beside the
+parse floors of the YAML libraries, on generated corpora and on the real-world corpus.
 
-    python benchmarks/bench.py --docs 1000 10000          # generated corpora of those sizes
-    python benchmarks/bench.py --realworld ../shared/corpus/realworld
+    python benchmarks/bench.py --docs 1000 10000 50000
+    python benchmarks/bench.py --docs 1000 --realworld ../shared/corpus/realworld
 
-The generated corpus is deterministic: Deployment + Service pairs (~1 KB each) spread over
-files of 20 documents, with one tutorial mistake in every tenth Service.
+Every svclint figure is the wall time of the real command in a child process, Python start
+included; peak memory is the largest process of that run (workers included). "cold" runs with
+an empty report cache, "warm" runs again with nothing changed, "one file" lints one edited file
+of the corpus with the rest as cross-check context (what pre-commit does), after a warm run.
+The generated corpus is deterministic: Deployment + Service pairs (about 1 KB and 0.3 KB)
+spread over files of 20 documents, with one tutorial mistake in every tenth Service.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import resource
+import contextlib
+import gc
+import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 DEPLOYMENT = """apiVersion: apps/v1
@@ -25,6 +32,8 @@ metadata:
   name: app-{i}
   namespace: team-{team}
   labels: {{app: app-{i}, tier: backend}}
+  annotations:
+    owner: team-{team}@example.com
 spec:
   replicas: 2
   selector:
@@ -36,10 +45,18 @@ spec:
       containers:
         - name: app
           image: registry.example.com/app-{i}:1.{i}
+          args: ["--listen=:8080", "--log-level=info"]
+          env:
+            - {{name: APP_NAME, value: app-{i}}}
+            - {{name: TEAM, value: team-{team}}}
           ports:
             - {{name: http, containerPort: 8080}}
+            - {{name: metrics, containerPort: 9090}}
+          readinessProbe:
+            httpGet: {{path: /healthz, port: http}}
           resources:
             limits: {{cpu: 500m, memory: 256Mi}}
+            requests: {{cpu: 100m, memory: 128Mi}}
 """
 SERVICE = """apiVersion: v1
 kind: Service
@@ -56,56 +73,137 @@ spec:
 """
 
 
-def generate(folder: Path, documents: int) -> None:
+def generate(folder: Path, documents: int) -> list[Path]:
     pairs = documents // 2
     per_file = 10
+    written = []
     for start in range(0, pairs, per_file):
         parts = []
         for i in range(start, min(start + per_file, pairs)):
             parts.append(DEPLOYMENT.format(i=i, team=i % 7))
             parts.append(SERVICE.format(i=i, team=i % 7, affinity="cluster" if i % 10 == 0 else "None"))
-        (folder / f"apps-{start:06d}.yaml").write_text("---\n".join(parts))
+        path = folder / f"team-{start % 7}" / f"apps-{start:06d}.yaml"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("---\n".join(parts))
+        written.append(path)
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)  # the repository is the context
+    return written
 
 
-def measure(path: Path) -> dict[str, float]:
-    """Run svclint in a child process; return wall seconds, documents and the child's peak RSS.
-
-    RUSAGE_CHILDREN reports the largest child so far, so sizes are measured in increasing order.
-    """
-    code = (
-        "import sys, json, time; from svclint.config import Config; from svclint.discover import read, walk; "
-        "from svclint.engine import lint; c = Config(); t = time.perf_counter(); "
-        "files = [read(p, e, c) for p, e in walk([sys.argv[1]], c)]; r = lint(files, config=c); "
-        "print(json.dumps({'seconds': time.perf_counter() - t, 'documents': r.documents, 'findings': len(r.diagnostics)}))"
-    )
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run_svclint(args: list[str], cwd: Path, cache: Path) -> tuple[float, float]:
+    """Wall seconds and peak MB of one `svclint check` run (exit 0 or 1 expected)."""
+    env = {**os.environ, "SVCLINT_CACHE_DIR": str(cache), "NO_COLOR": "1"}
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    process = subprocess.Popen([sys.executable, "-m", "svclint", "check", *args], cwd=cwd, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = json.loads(done.stdout)
-    result["wall_with_startup"] = wall
-    result["peak_mb"] = max(peak_kb, before) / 1024
-    return result
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"svclint {' '.join(args)} exited {code}: {process.stderr.read().decode() if process.stderr else ''}")
+    return wall, usage.ru_maxrss / 1024
 
 
-def report(label: str, result: dict[str, float]) -> None:
-    rate = result["documents"] / result["seconds"] if result["seconds"] else 0.0
-    print(f"{label:<28} {int(result['documents']):>7} docs  {result['seconds']:7.2f} s  {rate:9.0f} docs/s  "
-          f"peak {result['peak_mb']:6.0f} MB  ({int(result['findings'])} findings; {result['wall_with_startup']:.2f} s with start-up)")
+def floors(texts: list[str], documents: int, budget: float) -> list[tuple[str, float]]:
+    """Documents/s of bare parsing with each library, on the same texts (capped to ``budget``
+    seconds each: the slow ones parse a prefix and are scaled)."""
+    import yaml
+    from ruamel.yaml import YAML
+
+    per_text = documents / max(1, len(texts))
+    candidates: list[tuple[str, Callable[[str], object]]] = []
+    round_trip, safe = YAML(typ="rt"), YAML(typ="safe", pure=True)
+    candidates.append(("ruamel.yaml round-trip load", lambda text: list(round_trip.load_all(text))))
+    candidates.append(("ruamel.yaml safe load (pure)", lambda text: list(safe.load_all(text))))
+    candidates.append(("PyYAML CSafeLoader load", lambda text: list(yaml.load_all(text, Loader=yaml.CSafeLoader))))
+    candidates.append(("PyYAML C compose (gc paused)", lambda text: list(yaml.compose_all(text, Loader=yaml.CSafeLoader))))
+    try:
+        import ryml
+
+        candidates.append(("rapidyaml tree (parse only)", lambda text: ryml.parse_in_arena(text.encode())))
+    except ImportError:
+        pass
+    results = []
+    for label, parse in candidates:
+        gc.disable()
+        start = time.perf_counter()
+        done = 0
+        for text in texts:
+            with contextlib.suppress(Exception):  # the real-world corpus holds broken YAML on purpose
+                parse(text)
+            done += 1
+            if time.perf_counter() - start > budget:
+                break
+        elapsed = time.perf_counter() - start
+        gc.enable()
+        results.append((label, done * per_text / elapsed))
+    return results
+
+
+def engine_floor(folder: Path) -> tuple[float, int]:
+    """svclint's own parse (events to offset-keeping nodes), no rules: documents/s."""
+    from svclint.parse import parse
+
+    texts = [path.read_text() for path in sorted(folder.rglob("*.yaml"))]
+    gc.disable()
+    start = time.perf_counter()
+    documents = sum(len(parse(text).documents) for text in texts)
+    elapsed = time.perf_counter() - start
+    gc.enable()
+    return documents / elapsed, documents
+
+
+def bench_corpus(label: str, folder: Path, documents: int, one_file: Path | None, budget: float) -> None:
+    with tempfile.TemporaryDirectory() as cache_folder:
+        cache = Path(cache_folder)
+        rows = []
+        wall, peak = run_svclint(["--no-cache", "."], folder, cache)
+        rows.append(("svclint --no-cache", wall, peak))
+        wall, peak = run_svclint(["--no-cache", "-j", "1", "."], folder, cache)
+        rows.append(("svclint --no-cache -j 1", wall, peak))
+        wall, peak = run_svclint(["."], folder, cache)
+        rows.append(("svclint cold (empty cache)", wall, peak))
+        wall, peak = run_svclint(["."], folder, cache)
+        rows.append(("svclint warm (nothing changed)", wall, peak))
+        print(f"\n## {label}: {documents} documents")
+        for name, seconds, mb in rows:
+            print(f"  {name:<34} {seconds:7.2f} s  {documents / seconds:9.0f} docs/s  peak {mb:5.0f} MB")
+        if one_file is not None:
+            original = one_file.read_text()
+            one_file.write_text(original + "# an edit\n")
+            try:
+                wall, peak = run_svclint([str(one_file.relative_to(folder))], folder, cache)
+                second, _ = run_svclint([str(one_file.relative_to(folder))], folder, cache)
+            finally:
+                one_file.write_text(original)
+            print(f"  {'one edited file, repo as context':<34} {wall:7.2f} s  (again, unchanged: {second:.2f} s)  peak {peak:5.0f} MB")
+    texts = [path.read_text() for path in sorted(folder.rglob("*.yaml"))]
+    own, _ = engine_floor(folder)
+    cold = documents / rows[0][1]
+    print(f"  parse floors (same files; no rules):{'':<3}docs/s   svclint cold / floor")
+    for name, rate in [("svclint's parser (libyaml events -> nodes)", own), *floors(texts, documents, budget)]:
+        print(f"    {name:<42} {rate:9.0f}   {cold / rate:5.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, nargs="*", default=[1000, 10000])
     parser.add_argument("--realworld", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpus" / "realworld")
+    parser.add_argument("--floor-seconds", type=float, default=3.0, help="time cap per parse floor")
     args = parser.parse_args()
+    print(f"svclint benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     for count in args.docs:
         with tempfile.TemporaryDirectory() as folder:
-            generate(Path(folder), count)
-            report(f"generated {count}", measure(Path(folder)))
+            files = generate(Path(folder), count)
+            bench_corpus(f"generated {count}", Path(folder), count, files[len(files) // 2], args.floor_seconds)
     if args.realworld.is_dir():
-        report("shared/corpus/realworld", measure(args.realworld))
+        with tempfile.TemporaryDirectory() as folder:
+            copy = Path(folder) / "realworld"
+            subprocess.run(["cp", "-r", str(args.realworld), str(copy)], check=True)
+            subprocess.run(["git", "init", "-q", str(copy)], check=True)
+            _, documents = engine_floor(copy)
+            edited = sorted(copy.rglob("*.yaml"))[100]
+            bench_corpus("shared/corpus/realworld", copy, documents, edited, args.floor_seconds)
     else:
         print(f"(no real-world corpus at {args.realworld})")
 
