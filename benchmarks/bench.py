@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import importlib.util
 import os
 import subprocess
 import sys
@@ -117,12 +118,12 @@ def floors(texts: list[str], documents: int, budget: float) -> list[tuple[str, f
     candidates.append(("ruamel.yaml safe load (pure)", lambda text: list(safe.load_all(text))))
     candidates.append(("PyYAML CSafeLoader load", lambda text: list(yaml.load_all(text, Loader=yaml.CSafeLoader))))
     candidates.append(("PyYAML C compose (gc paused)", lambda text: list(yaml.compose_all(text, Loader=yaml.CSafeLoader))))
-    try:
+    if importlib.util.find_spec("ryml") is not None:
         import ryml
 
         candidates.append(("rapidyaml tree (parse only)", lambda text: ryml.parse_in_arena(text.encode())))
-    except ImportError:
-        pass
+    else:
+        print("    (rapidyaml is not installed: pip install rapidyaml to see its floor)")
     results = []
     for label, parse in candidates:
         gc.disable()

@@ -16,6 +16,7 @@ other class, so a planted file cannot run code.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import hashlib
@@ -25,6 +26,7 @@ import pickle
 import sys
 import tempfile
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,7 @@ class ReportCache:
         self.runs_file = directory / f"runs-{fingerprint}.pickle"
         self._entries: dict[str, tuple[bytes, FileReport]] | None = None
         self._run: tuple[str, RunRecord] | None = None
+        self._runs: dict[str, RunRecord] | None = None
         self._digests: dict[str, bytes] = {}
         self._changed = False
 
@@ -79,8 +82,13 @@ class ReportCache:
         key = self._run_key(inputs, diagnose)
         if key is None:
             return None
-        record = _read(self.runs_file, RunRecord).get(key)
+        record = self._load_runs().get(key)
         return record if isinstance(record, RunRecord) else None
+
+    def _load_runs(self) -> dict[str, RunRecord]:
+        if self._runs is None:
+            self._runs = _read(self.runs_file, RunRecord)
+        return self._runs
 
     def put_run(self, inputs: list[InputFile], diagnose: list[bool], record: RunRecord) -> None:
         key = self._run_key(inputs, diagnose)
@@ -118,18 +126,16 @@ class ReportCache:
     def save(self) -> None:
         """Write atomically (a temporary file renamed over the old one); a read-only or full disk
         only costs the next run its speed."""
-        try:
+        with contextlib.suppress(OSError):  # deliberate: the cache is an optimisation, never an error
             if self._changed and self._entries is not None:
                 _write(self.file, self._entries)
                 self._changed = False
             if self._run is not None:
-                runs = _read(self.runs_file, RunRecord)
+                runs = self._load_runs()
                 runs.pop(self._run[0], None)
                 runs[self._run[0]] = self._run[1]
                 _write(self.runs_file, dict(list(runs.items())[-KEPT_RUNS:]))
                 self._run = None
-        except OSError:
-            pass
 
     def _digest(self, item: InputFile) -> bytes | None:
         if item.error is not None or item.data is None:
@@ -224,13 +230,8 @@ def _code_stamp() -> tuple[tuple[str, int, int], ...]:
     """Size and modification time of svclint's own files (code, rules, schemas): an edited
     checkout or another install gets other fingerprints, never a stale report."""
     root = Path(__file__).resolve().parent
-    folders = [root, root / "checks", root / "report"]
-    for package in ("svclint.builtin_rules", "svclint.builtin_schemas"):
-        try:
-            module = __import__(package, fromlist=["__file__"])
-            folders.append(Path(module.__file__ or "").parent)
-        except ImportError:
-            pass
+    folders = [root, root / "checks", root / "report",
+               *(Path(str(resources.files(package))) for package in ("svclint.builtin_rules", "svclint.builtin_schemas"))]
     stamp = []
     for folder in folders:
         try:

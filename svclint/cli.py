@@ -211,9 +211,7 @@ def context_paths(given: list[str] | None, disabled: bool, config: Config, targe
     if given:
         return [os.path.normpath(path) for path in given]
     if config.context is not None:
-        root = config.root or Path.cwd()
-        found = {os.path.relpath(path) for pattern in config.context for path in root.glob(pattern)}
-        return sorted(found)
+        return sorted({os.path.relpath(path) for path in config.context_matches(Path.cwd())})
     from .discover import repository_root
 
     cwd = Path.cwd()

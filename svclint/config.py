@@ -58,6 +58,12 @@ class Config:
                 out.update(rules)
         return out
 
+    def context_matches(self, base: Path) -> list[Path]:
+        """The files and folders the ``context:`` globs name, relative to the config's folder
+        (else ``base``); empty when ``context`` is unset or ``[]``."""
+        root = self.root or base
+        return sorted({path for pattern in self.context or () for path in root.glob(pattern)})
+
     def excluded(self, path: str) -> bool:
         if not self.exclude:
             return False

@@ -176,7 +176,7 @@ def _lint(
 
     def source_of(path: str) -> Source | None:
         if path not in sources and path in by_path:
-            sources[path] = _read_source(by_path[path], config)
+            sources[path] = _decode(by_path[path], config)[0]
         return sources.get(path)
 
     run = cache.get_run(inputs, diagnose) if cache is not None else None
@@ -187,7 +187,8 @@ def _lint(
             for related in diagnostic.related:
                 source_of(related.path)
         return LintResult(run.diagnostics, sources, len(files), run.objects, run.documents, tuple(reported_paths_in_order))
-    reports, analysed_sources = _analyse_all(inputs, diagnose, rules, config, backend, jobs, cache)
+    schema = load(config.kubernetes_version or newest_version())
+    reports, analysed_sources = _analyse_all(inputs, diagnose, rules, schema, config, backend, jobs, cache)
     sources.update(analysed_sources)
 
     index = Index(report_paths=frozenset(reported_paths))
@@ -202,7 +203,7 @@ def _lint(
         documents += report.documents
         objects += report.objects
         diagnostics.extend(report.diagnostics or ())
-    set_context = SetContext(index, load(config.kubernetes_version or newest_version()), config)
+    set_context = SetContext(index, schema, config)
     for active in rules.set:
         try:
             findings = list(SET_CHECKS[active.rule.check](set_context, active.rule.params))
@@ -262,11 +263,10 @@ def analyse(item: InputFile, rules: RuleSet, schema: KubeSchema, config: Config,
     return report, parsed.source
 
 
-def _analyse_all(inputs: list[InputFile], diagnose: list[bool], rules: RuleSet, config: Config, backend: str,
-                 jobs: int, cache: ReportCache | None) -> tuple[list[FileReport], dict[str, Source]]:
+def _analyse_all(inputs: list[InputFile], diagnose: list[bool], rules: RuleSet, schema: KubeSchema, config: Config,
+                 backend: str, jobs: int, cache: ReportCache | None) -> tuple[list[FileReport], dict[str, Source]]:
     """Every file's report: from the cache, else analysed here or, for big runs, by ``jobs``
     forked workers (each takes a share of the files; the reports come back pickled)."""
-    schema = load(config.kubernetes_version or newest_version())
     reports: list[FileReport | None] = [None] * len(inputs)
     sources: dict[str, Source] = {}
     if cache is not None:
@@ -320,40 +320,30 @@ def _size(item: InputFile) -> int:
     return len(item.data) if item.data is not None else 0
 
 
-def _read_source(item: InputFile, config: Config) -> Source:
-    """The decoded text of a file analysed elsewhere (a worker, the cache), to place findings."""
-    if item.data is None or item.error is not None or len(item.data) > config.max_file_size:
-        return Source(item.path, "")
-    if isinstance(item.data, str):
-        return Source(item.path, item.data.removeprefix("\ufeff"))
+def _decode(item: InputFile, config: Config) -> tuple[Source, ParseProblem | None]:
+    """A file's text, or why it has none (unreadable, over the size limit, not UTF-8/16/32)."""
+    data = item.data
+    if item.error is not None or data is None:
+        return Source(item.path, ""), ParseProblem("unreadable", item.error or "cannot read file", Span(0, 0))
+    if len(data) > config.max_file_size:
+        return Source(item.path, ""), ParseProblem(
+            "limit", f"file is {len(data)} bytes, over the limit of {config.max_file_size} "
+            "(raise limits.max-file-size in the config to lint it)", Span(0, 0))
+    if isinstance(data, str):
+        return Source(item.path, data.removeprefix("\ufeff"), "utf-8"), None
     try:
-        text, encoding = decode(item.data)
+        text, encoding = decode(data)
     except DecodeError as exc:
-        return Source(item.path, exc.text_before)
-    return Source(item.path, text, encoding)
+        at = len(exc.text_before)
+        return Source(item.path, exc.text_before), ParseProblem("unreadable", exc.message, Span(at, at))
+    return Source(item.path, text, encoding), None
 
 
 def _read(item: InputFile, config: Config, backend: str) -> _File:
-    problems: list[ParseProblem] = []
-    if item.error is not None or item.data is None:
-        return _File(item, Source(item.path, ""), None, [], [], [ParseProblem("unreadable", item.error or "cannot read file", Span(0, 0))])
-    data = item.data
-    if len(data) > config.max_file_size:
-        return _File(item, Source(item.path, ""), None, [], [], [ParseProblem(
-            "limit", f"file is {len(data)} bytes, over the limit of {config.max_file_size} "
-            "(raise limits.max-file-size in the config to lint it)", Span(0, 0))])
-    if isinstance(data, bytes):
-        try:
-            text, encoding = decode(data)
-        except DecodeError as exc:
-            source = Source(item.path, exc.text_before)
-            at = len(exc.text_before)
-            return _File(item, source, None, [], [], [ParseProblem("unreadable", exc.message, Span(at, at))])
-    else:
-        text, encoding = data.removeprefix("\ufeff"), "utf-8"
-    source = Source(item.path, text, encoding)
-    stream = parse(text, backend=backend, limits=config.limits)
-    problems.extend(stream.problems)
+    source, problem = _decode(item, config)
+    if problem is not None:
+        return _File(item, source, None, [], [], [problem])
+    stream = parse(source.text, backend=backend, limits=config.limits)
     found: list[KubeObject] = []
     not_objects: list[Node] = []
     for document in stream.documents:
@@ -362,7 +352,7 @@ def _read(item: InputFile, config: Config, backend: str) -> _File:
                 found.append(obj)
             else:
                 not_objects.append(obj)
-    return _File(item, source, stream, found, not_objects, problems)
+    return _File(item, source, stream, found, not_objects, list(stream.problems))
 
 
 # A walked file that never names apiVersion or kind is someone else's YAML or JSON (a CI config,

@@ -218,9 +218,6 @@ class Index:
         Service beside it selects may be in there, so the folder's set is not complete."""
         self.unparsed_folders.add(folder_of(path))
 
-    def add(self, obj: KubeObject, default_namespace: str, text: str = "") -> None:
-        self.add_summary(summarize(obj, default_namespace, text))
-
     def add_summary(self, summary: Summary) -> None:
         if summary.namespace_use is not None:
             self.namespace_uses.append(summary.namespace_use)

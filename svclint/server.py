@@ -67,8 +67,7 @@ class Root:
         if self.disk is None:
             config = self.load_config()
             if config.context is not None:
-                base = config.root or self.path
-                paths = sorted({str(path) for pattern in config.context for path in base.glob(pattern)})
+                paths = [str(path) for path in config.context_matches(self.path)]
             else:
                 paths = [str(self.path)]
             self.disk = {os.path.realpath(path): read(path, False, config) for path, _ in walk(paths, config)}
