@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -27,6 +28,7 @@ class Rule:
     params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     kinds: tuple[str, ...] = ()
     fixable: bool = False
+    patches: bool = False  # also runs on Kustomize patch files, which hold partial objects
     examples: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     reference: str = ""  # where the rule comes from (Kubernetes source)
     file: str = ""
@@ -39,7 +41,22 @@ class Rule:
         return not self.kinds or type_key in self.kinds
 
     def render(self, args: dict[str, Any]) -> str:
-        return self.message.format_map(args)
+        return shorten_quoted(self.message.format_map(args))
+
+
+QUOTED_LIMIT = 120
+_LONG_QUOTED = re.compile(rf"`([^`]{{{QUOTED_LIMIT + 1},}})`|\"([^\"\n]{{{QUOTED_LIMIT + 1},}})\"")
+
+
+def shorten_quoted(message: str) -> str:
+    """Messages quote the file's own values; a 1 MB scalar must not make a 1 MB message. Each
+    quoted run past the limit keeps its start and says how long it was."""
+    def cut(match: re.Match[str]) -> str:
+        quote = match.group(0)[0]
+        inner = match.group(1) if match.group(1) is not None else match.group(2)
+        return f"{quote}{inner[:QUOTED_LIMIT - 40]}...{quote} ({len(inner):,} characters)"
+
+    return _LONG_QUOTED.sub(cut, message) if len(message) > QUOTED_LIMIT else message
 
 
 class RuleError(Exception):
@@ -79,6 +96,7 @@ def parse_rule(data: dict[str, Any], file: str) -> Rule:
         params=data.get("params") or {},
         kinds=tuple(data.get("kinds") or ()),
         fixable=bool(data.get("fixable", False)),
+        patches=bool(data.get("patches", False)),
         examples=data.get("examples") or {},
         reference=data.get("source", ""),
         file=file,
