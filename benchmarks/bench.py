@@ -27,6 +27,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import Launcher
+
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -92,17 +95,13 @@ def generate(folder: Path, documents: int) -> list[Path]:
 
 
 def run_svclint(args: list[str], cwd: Path, cache: Path) -> tuple[float, float]:
-    """Wall seconds and peak MB of one `svclint check` run (exit 0 or 1 expected)."""
+    """Wall seconds and peak MB of one `svclint check` run (exit 0 or 1 expected), measured by
+    the launcher (measure.py), so the corpus this process holds does not count."""
     env = {**os.environ, "SVCLINT_CACHE_DIR": str(cache), "NO_COLOR": "1"}
-    start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "svclint", "check", *args], cwd=cwd, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
-        raise SystemExit(f"svclint {' '.join(args)} exited {code}: {process.stderr.read().decode() if process.stderr else ''}")
-    return wall, usage.ru_maxrss / 1024
+    report = LAUNCHER.run([sys.executable, "-m", "svclint", "check", *args], cwd, env)
+    if report["code"] not in (0, 1):
+        raise SystemExit(f"svclint {' '.join(args)} exited {report['code']}: {report['stderr']}")
+    return float(report["wall"]), float(report["peak"])  # type: ignore[arg-type]
 
 
 def floors(texts: list[str], documents: int, budget: float) -> list[tuple[str, float]]:
@@ -184,6 +183,9 @@ def bench_corpus(label: str, folder: Path, documents: int, one_file: Path | None
     print(f"  parse floors (same files; no rules):{'':<3}docs/s   svclint cold / floor")
     for name, rate in [("svclint's parser (libyaml events -> nodes)", own), *floors(texts, documents, budget)]:
         print(f"    {name:<42} {rate:9.0f}   {cold / rate:5.2f}")
+
+
+LAUNCHER = Launcher()  # started before anything big is loaded
 
 
 def main() -> None:

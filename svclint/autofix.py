@@ -44,7 +44,7 @@ class FixRun:
 
 
 def as_bytes(data: bytes | str | None) -> bytes:
-    return data.encode("utf-8") if isinstance(data, str) else data or b""
+    return data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data or b""
 
 
 def _damage(text: str, backend: str) -> int:

@@ -138,13 +138,14 @@ class ReportCache:
                 self._run = None
 
     def _digest(self, item: InputFile) -> bytes | None:
-        if item.error is not None or item.data is None:
-            return None
+        if item.error is not None or item.data is None or item.size is not None:
+            return None  # unreadable or oversized: nothing worth keeping
         digest = self._digests.get(item.path)
         if digest is None:
             data = item.data.encode("utf-8", "surrogatepass") if isinstance(item.data, str) else item.data
             # a file named on the command line is judged more strictly than one found by walking
-            digest = hashlib.blake2b(data + (b"\1" if item.explicit else b"\0"), digest_size=16).digest()
+            # and a Kustomize patch by fewer rules than a whole object
+            digest = hashlib.blake2b(data + bytes([item.explicit, item.partial]), digest_size=16).digest()
             self._digests[item.path] = digest
         return digest
 

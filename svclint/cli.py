@@ -128,8 +128,8 @@ def check(
     only_manifests: Annotated[bool, typer.Option("--only-manifests", help="Skip named files that hold no Kubernetes object quietly, as a directory walk does (for pre-commit, which passes every YAML and JSON file).")] = False,
 ) -> None:
     """Lint manifests and report findings."""
-    from .discover import read, walk
-    from .engine import InputFile, lint
+    from .discover import read, read_stream, walk
+    from .engine import lint
     from .report import renderer
     from .schema import versions
 
@@ -163,7 +163,7 @@ def check(
         files.append(read(path, explicit and not only_manifests, config))
     stdin_path = stdin_filename or "-"
     if "-" in targets:
-        files.append(InputFile(stdin_path, sys.stdin.buffer.read(), None, True))
+        files.append(read_stream(sys.stdin.buffer, stdin_path, True, config))
     linted = {_real(item.path) for item in files}
     context_files = [
         read(os.path.normpath(path), False, config)
@@ -216,7 +216,7 @@ def context_paths(given: list[str] | None, disabled: bool, config: Config, targe
 
     cwd = Path.cwd()
     root = repository_root(cwd)
-    files = [Path(target).resolve() for target in targets if target != "-"]
+    files = [Path(os.path.realpath(target)) for target in targets if target != "-"]
     if "-" in targets or any(path == root or root in path.parents for path in files):
         return [os.path.relpath(root, cwd)]
     return []

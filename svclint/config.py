@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import json
+import os
 import sys
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -86,7 +87,7 @@ class Config:
         if self.root is None:
             return path
         try:
-            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+            return Path(os.path.realpath(path)).relative_to(os.path.realpath(self.root)).as_posix()
         except (ValueError, OSError):
             return path
 

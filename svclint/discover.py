@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from .config import Config
 from .engine import InputFile
@@ -54,8 +55,8 @@ def _walk_dir(root: Path, config: Config, seen_dirs: set[str], seen_files: set[s
             continue
         try:
             is_dir = entry.is_dir()  # follows symlinks; a broken link is neither
-        except OSError:
-            continue
+        except OSError:  # a link in a loop: listed if it looks like a manifest, and reported unreadable
+            is_dir = False
         if is_dir:
             if entry.name.startswith(".") or entry.name in SKIP_DIRS:
                 continue
@@ -81,14 +82,26 @@ def read(path: str, explicit: bool, config: Config) -> InputFile:
             return InputFile(path, None, "is a directory, not a file", explicit)
         size = os.path.getsize(path)
         if size > config.max_file_size:
-            with open(path, "rb") as handle:
+            with open(path, "rb") as handle:  # the head alone: enough to say what the file is
                 head = handle.read(config.max_file_size + 1)
-            return InputFile(path, head, None, explicit)
+            return InputFile(path, head, None, explicit, size)
         with open(path, "rb") as handle:
-            return InputFile(path, handle.read(), None, explicit)
+            return read_stream(handle, path, explicit, config)
     except FileNotFoundError:
         return InputFile(path, None, "no such file (or a broken symbolic link)", explicit)
     except PermissionError:
         return InputFile(path, None, "permission denied", explicit)
     except OSError as exc:
         return InputFile(path, None, f"cannot read: {exc.strerror or exc}", explicit)
+
+
+def read_stream(handle: BinaryIO, path: str, explicit: bool, config: Config) -> InputFile:
+    """All of a stream (stdin, a file that grew since it was measured), but never more than
+    the size limit in memory: past it, the rest is counted and dropped."""
+    data = handle.read(config.max_file_size + 1)
+    if len(data) <= config.max_file_size:
+        return InputFile(path, data, None, explicit)
+    size = len(data)
+    while chunk := handle.read(1 << 20):
+        size += len(chunk)
+    return InputFile(path, data, None, explicit, size)

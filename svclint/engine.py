@@ -8,11 +8,12 @@ index of ``files`` plus ``context`` (pre-commit passes changed files, the reposi
 from __future__ import annotations
 
 import gc
+import os
 import re
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from . import __version__
@@ -20,6 +21,7 @@ from .checks import INPUT_CHECK, OBJECT_CHECKS, SET_CHECKS, Finding, ObjectConte
 from .config import Config
 from .diagnostics import Diagnostic, Fix, Range, Related, Severity, Span, TextEdit
 from .index import Index, Summary, summarize
+from .kustomize import is_kustomization, patch_paths
 from .model import KubeObject, objects_of
 from .parse import Node, ParsedStream, ParseProblem, Scalar, nodes, parse
 from .parse import Sequence as SequenceNode
@@ -46,6 +48,8 @@ class InputFile:
     data: bytes | str | None
     error: str | None = None
     explicit: bool = True
+    size: int | None = None  # bytes on disk, when ``data`` holds only the head of an oversized file
+    partial: bool = False  # a Kustomize patch: partial objects (set by the engine, see kustomize.py)
 
 
 @dataclass(slots=True)
@@ -169,7 +173,7 @@ def _lint(
     rules = rules or RuleSet.build(config)
     reported_paths_in_order = list(dict.fromkeys(item.path for item in files))
     reported_paths = set(reported_paths_in_order)
-    inputs = [*files, *(item for item in context if item.path not in reported_paths)]
+    inputs = _mark_patches([*files, *(item for item in context if item.path not in reported_paths)], config)
     diagnose = [index < len(files) for index in range(len(inputs))]
     by_path = {item.path: item for item in inputs}
     sources: dict[str, Source] = {}
@@ -210,7 +214,7 @@ def _lint(
         except Exception as exc:  # one broken check must not stop the others
             findings = []
             first = source_of(reported_paths_in_order[0]) if reported_paths_in_order else None
-            diagnostics.extend(_internal(rules, active.rule, exc, first, 0))
+            diagnostics.extend(_internal(rules, f"in rule {active.rule.id} ({active.rule.name})", exc, first, 0))
         for finding in findings:
             path = finding.path
             if path is None or path not in reported_paths or source_of(path) is None:
@@ -227,6 +231,15 @@ def _lint(
 
         cache.put_run(inputs, diagnose, RunRecord(diagnostics, documents, objects))
     return LintResult(diagnostics, sources, len(files), objects, documents, tuple(reported_paths_in_order))
+
+
+def _mark_patches(inputs: list[InputFile], config: Config) -> list[InputFile]:
+    """The inputs, with the files that kustomizations among them name as patches marked partial."""
+    kustomizations = [(item.path, _decode(item, config)[0].text) for item in inputs if is_kustomization(item.path)]
+    patches = patch_paths(kustomizations) if kustomizations else set()
+    if not patches:
+        return inputs
+    return [replace(item, partial=True) if os.path.normpath(item.path) in patches else item for item in inputs]
 
 
 @dataclass
@@ -247,10 +260,24 @@ class FileReport:
 
 def analyse(item: InputFile, rules: RuleSet, schema: KubeSchema, config: Config, backend: str, *,
             diagnose: bool) -> tuple[FileReport, Source | None]:
-    """One file, alone: parse it, run the per-file rules (when ``diagnose``), summarise its objects."""
+    """One file, alone: parse it, run the per-file rules (when ``diagnose``), summarise its objects.
+
+    A bug in svclint that escapes the per-rule guards (in the parser, the model, a summary)
+    costs this file alone: it becomes an internal-error finding here and the run goes on."""
+    try:
+        return _analyse(item, rules, schema, config, backend, diagnose=diagnose)
+    except Exception as exc:  # MemoryError and RecursionError included
+        source = _decode(item, config)[0]
+        diagnostics = _internal(rules, "while analysing this file", exc, source, 0) if diagnose else None
+        return FileReport(item.path, diagnostics, [], True, 0, 0, Suppressions(), []), source
+
+
+def _analyse(item: InputFile, rules: RuleSet, schema: KubeSchema, config: Config, backend: str, *,
+             diagnose: bool) -> tuple[FileReport, Source | None]:
     parsed = _read(item, config, backend)
     text = parsed.source.text if parsed.source is not None else ""
-    summaries = [summarize(obj, config.default_namespace, text) for obj in parsed.objects]
+    # a patch's objects are fragments of others: not objects of their own for the cross-checks
+    summaries = [] if item.partial else [summarize(obj, config.default_namespace, text) for obj in parsed.objects]
     diagnostics = _file_diagnostics(parsed, rules, schema, config) if diagnose else None
     suppressions = (scan(parsed.source, lambda: _string_spans(parsed))
                     if diagnose and parsed.source is not None else Suppressions())
@@ -325,9 +352,10 @@ def _decode(item: InputFile, config: Config) -> tuple[Source, ParseProblem | Non
     data = item.data
     if item.error is not None or data is None:
         return Source(item.path, ""), ParseProblem("unreadable", item.error or "cannot read file", Span(0, 0))
-    if len(data) > config.max_file_size:
+    size = item.size if item.size is not None else len(data)
+    if size > config.max_file_size:
         return Source(item.path, ""), ParseProblem(
-            "limit", f"file is {len(data)} bytes, over the limit of {config.max_file_size} "
+            "limit", f"file is {size:,} bytes, over the limit of {config.max_file_size:,} "
             "(raise limits.max-file-size in the config to lint it)", Span(0, 0))
     if isinstance(data, str):
         return Source(item.path, data.removeprefix("\ufeff"), "utf-8"), None
@@ -382,7 +410,8 @@ def _file_diagnostics(item: _File, rules: RuleSet, schema: KubeSchema, config: C
             emit(problem.kind, problem.span, problem.message, [(source.path, span, text) for span, text in problem.related])
     if not manifest_like:
         return out
-    for node in item.not_objects:
+    partial = item.input.partial
+    for node in () if partial else item.not_objects:  # a JSON 6902 patch is a list of operations
         what = "a list" if isinstance(node, SequenceNode) else f"the scalar `{node.text}`" if isinstance(node, Scalar) else "not a mapping"
         emit("not-an-object", node.span, f"a manifest document must be a mapping with apiVersion, kind and metadata, not {what}")
     for obj in item.objects:
@@ -394,13 +423,13 @@ def _file_diagnostics(item: _File, rules: RuleSet, schema: KubeSchema, config: C
         type_key = obj.type_key
         for active in rules.object:
             rule = active.rule
-            if not rule.applies_to(type_key):
+            if not rule.applies_to(type_key) or (partial and not rule.patches):
                 continue
             try:
                 for finding in OBJECT_CHECKS[rule.check](ctx, rule.params):
                     out.append(_diagnostic(active, finding, source, sources))
             except Exception as exc:  # one broken rule must not stop the others
-                out.extend(_internal(rules, rule, exc, source, obj.node.start))
+                out.extend(_internal(rules, f"in rule {rule.id} ({rule.name})", exc, source, obj.node.start))
     return out
 
 
@@ -454,17 +483,23 @@ def _diagnostic(active: ActiveRule, finding: Finding, source: Source, sources: d
     )
 
 
-def _internal(rules: RuleSet, rule: Rule, exc: Exception, source: Source | None, offset: int) -> list[Diagnostic]:
+def _internal(rules: RuleSet, where: str, exc: Exception, source: Source | None, offset: int) -> list[Diagnostic]:
+    """An exception inside svclint as an SVC900 finding: what failed, where in our code, and a
+    plea to report it; the caller goes on with the other rules and files."""
     active = rules.internal
     if active is None or source is None:
         return []
-    where = traceback.extract_tb(exc.__traceback__)[-1]
+    frames = traceback.extract_tb(exc.__traceback__)
+    place = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}, " if frames else ""
+    text = str(exc)
     detail = (
-        f"internal error in rule {rule.id} ({rule.name}): {type(exc).__name__}: {exc} "
-        f"[{where.filename.rsplit('/', 1)[-1]}:{where.lineno}, svclint {__version__}]; the other rules still ran. "
+        f"internal error {where}: {type(exc).__name__}: {text[:200] + '...' if len(text) > 200 else text} "
+        f"[{place}svclint {__version__}]; the other rules and files still ran. "
         "Please report this with the manifest that caused it"
     )
-    return [_diagnostic(active, Finding(Span(offset, offset + 1), {"detail": detail}), source, {source.path: source})]
+    offset = min(offset, len(source.text))
+    return [_diagnostic(active, Finding(Span(offset, min(offset + 1, len(source.text))), {"detail": detail}),
+                        source, {source.path: source})]
 
 
 def _suppress(diagnostics: list[Diagnostic], reports: list[FileReport], config: Config) -> list[Diagnostic]:

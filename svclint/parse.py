@@ -303,6 +303,15 @@ class _DocumentAborted(Exception):
     """The stream passed max-documents; parsing stops there."""
 
 
+class _DocumentAbandoned(Exception):
+    """A document nests past max-depth: the rest of it is skipped unread, since some scanners
+    (ruamel.yaml's, in flow collections) slow down with every level still open."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(offset)
+        self.offset = offset
+
+
 class _Composer:
     def __init__(self, limits: ParseLimits, problems: list[ParseProblem]) -> None:
         self.limits = limits
@@ -359,13 +368,14 @@ class _Composer:
                 if aborted:
                     continue
                 if len(stack) >= limits.max_depth:
+                    at = base + event.start_mark.index
                     self.problems.append(ParseProblem(
                         "limit", f"nesting deeper than {limits.max_depth} levels; the document is not linted "
                         "(raise limits.max-depth in the config if this is intended)",
-                        Span(base + event.start_mark.index, base + event.end_mark.index),
+                        Span(at, base + event.end_mark.index),
                     ))
-                    aborted = True
-                    continue
+                    out.append(Document(index, None, doc_start, at))
+                    raise _DocumentAbandoned(at)
                 flow = bool(event.flow_style)
                 tag = str(event.tag) if event.tag is not None else None
                 start = base + event.start_mark.index
@@ -523,20 +533,54 @@ def parse(text: str, *, backend: str = "auto", limits: ParseLimits | None = None
             break
         except _DocumentAborted:
             break
+        except _DocumentAbandoned as abandoned:
+            resume = _resume_point(parse_text, abandoned.offset, base)
+            if resume is None:
+                break
+            base = resume
         except RecursionError:
             problems.append(ParseProblem("limit", "the document nests too deeply to parse", Span(base, base)))
             break
         except Exception as exc:  # YAML library errors of every kind
             local, message = _error_span(exc, chunk)
             offset = base + local
-            problems.append(_syntax_problem(text, offset, message))
-            # Resume at the next document marker, which may sit on the error's own line.
             line_start = parse_text.rfind("\n", 0, offset) + 1
-            marker = _DOCUMENT_MARKER.search(parse_text, max(line_start, base + 1))
-            if marker is None:
+            if "expected <document start>" in message and _after_document_end(parse_text, line_start) and line_start > base:
+                # YAML 1.2 (and ruamel.yaml) allow a bare document after `...`; libyaml, being
+                # YAML 1.1, wants `---`. Read it as a new stream so both parsers agree.
+                base = line_start
+                continue
+            problems.append(_syntax_problem(text, offset, message))
+            resume = _resume_point(parse_text, offset, base)
+            if resume is None:
                 break
-            base = marker.start()
+            base = resume
     return ParsedStream(documents, problems)
+
+
+def _resume_point(text: str, offset: int, base: int) -> int | None:
+    """Where parsing resumes after a broken document: the next document marker, which may sit
+    on the line of ``offset`` itself; after an end marker (`...`), the line that follows it."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    marker = _DOCUMENT_MARKER.search(text, max(line_start, base + 1))
+    if marker is None:
+        return None
+    if not text.startswith("...", marker.start()):
+        return marker.start()
+    next_line = text.find("\n", marker.start())
+    return None if next_line == -1 else next_line + 1
+
+
+def _after_document_end(text: str, line_start: int) -> bool:
+    """Whether the last line before ``line_start`` that is not blank or a comment is `...`."""
+    end = line_start
+    while end > 0:
+        start = text.rfind("\n", 0, end - 1) + 1
+        line = text[start:end].strip()
+        if line and not line.startswith("#"):
+            return line == "..." or line.startswith("... ")
+        end = start
+    return False
 
 
 def _syntax_problem(text: str, offset: int, message: str) -> ParseProblem:

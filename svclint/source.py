@@ -62,6 +62,10 @@ def decode(data: bytes) -> tuple[str, str]:
                     body[: exc.start].decode(codec, errors="replace"),
                 ) from None
     if b"\x00" in data[:BINARY_SNIFF_BYTES]:
+        unmarked = _unmarked_unicode(data)
+        if unmarked:
+            raise DecodeError(f"the file looks like {unmarked} text without a byte order mark, which kubectl "
+                              "cannot read; save it as UTF-8")
         raise DecodeError("binary file (contains NUL bytes); a manifest must be UTF-8 text")
     try:
         return data.decode("utf-8"), "utf-8"
@@ -72,13 +76,29 @@ def decode(data: bytes) -> tuple[str, str]:
         ) from None
 
 
+def _unmarked_unicode(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 without a BOM, told by where the NULs of ASCII characters fall (the YAML
+    spec's detection table; kubectl and go-yaml do not use it, so such a file is an error)."""
+    head = data[:512]
+    head = head[: len(head) // 4 * 4]
+    if len(head) < 4:
+        return None
+    for name, width, position in (("UTF-32BE", 4, 3), ("UTF-32LE", 4, 0), ("UTF-16BE", 2, 1), ("UTF-16LE", 2, 0)):
+        units = [head[start : start + width] for start in range(0, len(head), width)]
+        ascii_units = sum(1 for unit in units if unit[position] != 0
+                          and all(byte == 0 for index, byte in enumerate(unit) if index != position))
+        if ascii_units >= len(units) * 0.9:
+            return name
+    return None
+
+
 def encode_like(text: str, original: bytes) -> bytes:
     """``text`` as bytes in the encoding, and with the byte order mark, of ``original``: what a
     fix writes back, so only the edited characters differ."""
     for bom, _, codec in BYTE_ORDER_MARKS:
         if original.startswith(bom):
-            return bom + text.encode(codec)
-    return text.encode("utf-8")
+            return bom + text.encode(codec, "surrogatepass")
+    return text.encode("utf-8", "surrogatepass")  # an editor's buffer may hold a lone surrogate
 
 
 @dataclass(slots=True)

@@ -8,9 +8,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from svclint.config import Config, from_data
 from svclint.engine import InputFile, LintResult, RuleSet, lint
+
+# Property tests run the `ci` profile; HYPOTHESIS_PROFILE=fuzz (or --hypothesis-profile=fuzz)
+# runs a deep fuzzing session of 20,000 examples a test.
+settings.register_profile("ci", max_examples=200, print_blob=True)
+settings.register_profile("fuzz", max_examples=20_000, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent
 # ../shared beside the checkout; CI's wheel run copies the tests elsewhere and names it here.

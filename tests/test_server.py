@@ -197,3 +197,37 @@ def test_cli_server_speaks_the_negotiated_position_encoding(svclint_exe: list[st
         assert name["range"] == {"start": {"line": 3, "character": 8}, "end": {"line": 3, "character": 19}}
     finally:
         assert lsp.close() == 0
+
+
+def test_cli_server_serves_through_hostile_text_mid_edit(client: LspClient, workspace: Path) -> None:
+    """The inputs of tests/test_hostile.py, typed into an open buffer one after another: each
+    version gets its diagnostics, inside the document, and the server then still hovers and lints."""
+    from .test_hostile import CASES, alias_bomb
+    from .test_hostile import SERVICE as RICH_SERVICE
+
+    uri = open_document(client, workspace / "k8s" / "svc" / "web.yaml")
+    client.diagnostics(uri, bool)
+    edits = [data.decode("utf-8", "replace") for _, data, _ in CASES]
+    edits += [
+        RICH_SERVICE.replace("web", "w\x00b", 1),  # a NUL typed (or pasted) into the buffer
+        RICH_SERVICE + "# \ud800 a lone surrogate, as a broken paste leaves it\n",
+        "\ufeff" + RICH_SERVICE.replace("\n", "\r\n"),
+        alias_bomb().decode() + "  z: " + "[" * 10_000,
+        "metadata:\n  name: " + "x" * 1_000_000 + "\n",
+        *(RICH_SERVICE[:cut] for cut in range(0, len(RICH_SERVICE), 23)),
+    ]
+    for version, text in enumerate(edits, start=2):
+        change(client, uri, text, version)
+        published = client.wait(lambda message, v=version: message.get("method") == "textDocument/publishDiagnostics"
+                                and message["params"]["uri"] == uri and message["params"].get("version") == v, timeout=60)
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        for diagnostic in published["params"]["diagnostics"]:
+            start, end = diagnostic["range"]["start"], diagnostic["range"]["end"]
+            assert (start["line"], start["character"]) <= (end["line"], end["character"]), diagnostic
+            assert end["line"] < len(lines) or (end["line"] == len(lines) and end["character"] == 0), diagnostic
+            assert diagnostic["code"] != "SVC900", diagnostic["message"]
+    hover = client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 2}})
+    assert hover is None or "apiVersion" in hover["contents"]["value"]
+    change(client, uri, SERVICE, len(edits) + 2)
+    assert set(by_code(client.diagnostics(uri, lambda found: "SVC203" in by_code(found))["diagnostics"])) == {"SVC203", "SVC420"}
+    assert "Traceback" not in client.stderr_text()

@@ -140,7 +140,9 @@ def number_range(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
                 continue
             if low <= value <= high:
                 continue
-            yield Finding(node, {"field": format_path(path), "value": value, "min": low, "max": high})
+            # a number past 64 bits is a float by now: say it as written, not as rounded
+            shown = node.text if isinstance(node, Scalar) and isinstance(node.value, float) else value
+            yield Finding(node, {"field": format_path(path), "value": shown, "min": low, "max": high})
 
 
 @object_check("api-version")

@@ -6,6 +6,7 @@ The contract is `schemas/output.schema.json`; editor plugins may rely on it.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,7 +21,7 @@ def uri(path: str) -> str:
     if path == "-" or path.startswith("<"):
         return path
     try:
-        return Path(path).resolve().as_uri()
+        return Path(os.path.realpath(path)).as_uri()  # not Path.resolve: it raises on a symlink loop
     except ValueError:
         return path
 

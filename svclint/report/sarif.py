@@ -29,7 +29,7 @@ def artifact(path: str) -> dict[str, Any]:
     """Relative paths against %SRCROOT% (the checkout, where CI runs svclint); others as file URIs."""
     if path == "-" or os.path.isabs(path) or path.startswith(".."):
         try:
-            return {"uri": Path(path).resolve().as_uri()} if path != "-" else {"uri": "stdin"}
+            return {"uri": Path(os.path.realpath(path)).as_uri()} if path != "-" else {"uri": "stdin"}
         except ValueError:
             return {"uri": path}
     return {"uri": Path(os.path.normpath(path)).as_posix(), "uriBaseId": "%SRCROOT%"}
@@ -64,7 +64,7 @@ def _fingerprint(diagnostic: Diagnostic, result: LintResult, seen: Counter[str])
     line = source.line_text(line_number).strip() if source is not None and line_number < source.line_count else ""
     key = f"{diagnostic.rule_id}\0{diagnostic.path}\0{line}"
     seen[key] += 1
-    return hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{key}\0{seen[key]}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _result(diagnostic: Diagnostic, index: dict[str, int], fingerprint: str) -> dict[str, Any]:
