@@ -401,7 +401,8 @@ def _file_diagnostics(item: _File, rules: RuleSet, schema: KubeSchema, config: C
         if active is not None:
             out.append(_diagnostic(active, Finding(at, {"detail": message}, related=related or []), source, sources))
 
-    manifest_like = item.input.explicit or any(
+    # kustomize reads a kustomization.yaml without apiVersion and kind: not a manifest unless it says so
+    manifest_like = (item.input.explicit and not is_kustomization(item.input.path)) or any(
         "apiVersion" in obj.node.fields or "kind" in obj.node.fields for obj in item.objects
     )
     mentions_kubernetes = manifest_like or _TYPE_META_KEY.search(source.text) is not None

@@ -445,3 +445,22 @@ def test_fuzz_text_handed_in_by_an_editor(text: str, unsafe: bool) -> None:
 def test_fuzz_sets_of_files_for_the_cross_checks(texts: list[str]) -> None:
     result = lint([InputFile(f"f{index}.yaml", _encode(text)) for index, text in enumerate(texts)])
     check_result(result)
+
+
+def test_kustomize_patches_are_partial_objects() -> None:
+    """A patch carries only what it changes: no SVC219 (ports) or SVC103 (required fields) for
+    what it leaves out, no object of its own for the cross-checks, but its present values are
+    still checked."""
+    kustomization = (b"resources: [../base]\npatches:\n  - path: svc.yaml\n  - patch: |-\n      kind: Service\n"
+                     b"patchesStrategicMerge:\n  - deploy.yaml\npatchesJson6902:\n  - path: ops.yaml\n")
+    files = [
+        InputFile("overlay/kustomization.yaml", kustomization),
+        InputFile("overlay/svc.yaml", svc("  type: NodePort\n  sessionAffinity: cluster\n")),
+        InputFile("overlay/deploy.yaml", b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n"),
+        InputFile("overlay/ops.yaml", b"- op: replace\n  path: /spec/type\n  value: LoadBalancer\n"),
+        InputFile("base/svc.yaml", svc("  selector: {app: web}\n  ports: [{port: 80}]\n")),
+        InputFile("other/svc.yaml", svc("  type: NodePort\n")),  # not a patch: judged whole
+    ]
+    result = lint(files)
+    check_result(result)
+    assert sorted((d.path, d.rule_id) for d in result.diagnostics) == [("other/svc.yaml", "SVC219"), ("overlay/svc.yaml", "SVC203")]
