@@ -23,7 +23,7 @@ from .diagnostics import Diagnostic, Fix, Range, Related, Severity, Span, TextEd
 from .index import Index, Summary, summarize
 from .kustomize import is_kustomization, patch_paths
 from .model import KubeObject, objects_of
-from .parse import Node, ParsedStream, ParseProblem, Scalar, nodes, parse
+from .parse import Node, ParseProblem, Scalar, iter_documents, nodes
 from .parse import Sequence as SequenceNode
 from .registry import Rule, builtin_rules
 from .schema import KubeSchema, load, newest_version
@@ -116,16 +116,6 @@ def _enabled(rule: Rule, config: Config) -> bool:
     if config.select and not any(_matches(rule, selector) for selector in config.select):
         return False
     return not any(_matches(rule, selector) for selector in config.ignore)
-
-
-@dataclass(slots=True)
-class _File:
-    input: InputFile
-    source: Source | None
-    stream: ParsedStream | None
-    objects: list[KubeObject]
-    not_objects: list[Node]
-    problems: list[ParseProblem]
 
 
 def lint(
@@ -274,20 +264,37 @@ def analyse(item: InputFile, rules: RuleSet, schema: KubeSchema, config: Config,
 
 def _analyse(item: InputFile, rules: RuleSet, schema: KubeSchema, config: Config, backend: str, *,
              diagnose: bool) -> tuple[FileReport, Source | None]:
-    parsed = _read(item, config, backend)
-    text = parsed.source.text if parsed.source is not None else ""
-    # a patch's objects are fragments of others: not objects of their own for the cross-checks
-    summaries = [] if item.partial else [summarize(obj, config.default_namespace, text) for obj in parsed.objects]
-    diagnostics = _file_diagnostics(parsed, rules, schema, config) if diagnose else None
-    suppressions = (scan(parsed.source, lambda: _string_spans(parsed))
-                    if diagnose and parsed.source is not None else Suppressions())
-    report = FileReport(
-        item.path, diagnostics, summaries,
-        any(problem.kind in ("template", "syntax") for problem in parsed.problems),
-        len(parsed.stream.documents) if parsed.stream else 0, len(parsed.objects), suppressions,
-        [(obj.node.start, obj.node.end, obj.ignored_rules) for obj in parsed.objects if obj.ignored_rules],
-    )
-    return report, parsed.source
+    source, problem = _decode(item, config)
+    if problem is not None:
+        diagnostics = _file_diagnostics(_FileFindings(source, [problem]), item, rules) if diagnose else None
+        return FileReport(item.path, diagnostics, [], False, 0, 0, Suppressions(), []), source
+    found = _FileFindings(source, [])
+    text = source.text
+    summaries: list[Summary] = []
+    ignored: list[tuple[int, int, frozenset[str]]] = []
+    string_spans: list[tuple[int, int]] = []
+    wants_spans = diagnose and "svclint:" in text  # only suppression comments need them
+    documents = objects = 0
+    # Document by document: each parse tree is dropped once its findings and summaries are made.
+    for document in iter_documents(text, found.problems, backend=backend, limits=config.limits):
+        documents += 1
+        if wants_spans:
+            string_spans += ((node.start, node.end) for node in nodes(document) if isinstance(node, Scalar) and node.style)
+        for obj in objects_of(item.path, document):
+            if not isinstance(obj, KubeObject):
+                found.not_objects.append(obj)
+                continue
+            objects += 1
+            if not item.partial:  # a patch's objects are fragments of others, not objects of their own
+                summaries.append(summarize(obj, config.default_namespace, text))
+            if obj.ignored_rules:
+                ignored.append((obj.node.start, obj.node.end, obj.ignored_rules))
+            if diagnose:
+                _object_diagnostics(obj, found, item, rules, schema, config)
+    diagnostics = _file_diagnostics(found, item, rules) if diagnose else None
+    suppressions = scan(source, lambda: string_spans) if diagnose else Suppressions()
+    unparsed = any(problem.kind in ("template", "syntax") for problem in found.problems)
+    return FileReport(item.path, diagnostics, summaries, unparsed, documents, objects, suppressions, ignored), source
 
 
 def _analyse_all(inputs: list[InputFile], diagnose: list[bool], rules: RuleSet, schema: KubeSchema, config: Config,
@@ -367,20 +374,17 @@ def _decode(item: InputFile, config: Config) -> tuple[Source, ParseProblem | Non
     return Source(item.path, text, encoding), None
 
 
-def _read(item: InputFile, config: Config, backend: str) -> _File:
-    source, problem = _decode(item, config)
-    if problem is not None:
-        return _File(item, source, None, [], [], [problem])
-    stream = parse(source.text, backend=backend, limits=config.limits)
-    found: list[KubeObject] = []
-    not_objects: list[Node] = []
-    for document in stream.documents:
-        for obj in objects_of(item.path, document):
-            if isinstance(obj, KubeObject):
-                found.append(obj)
-            else:
-                not_objects.append(obj)
-    return _File(item, source, stream, found, not_objects, list(stream.problems))
+@dataclass(slots=True)
+class _FileFindings:
+    """What one file's analysis gathers while its documents stream past. Findings that depend on
+    the whole file (is it a manifest at all?) wait here as small records until its end."""
+
+    source: Source
+    problems: list[ParseProblem]
+    not_objects: list[Node] = field(default_factory=list)
+    untyped: list[tuple[Span, str]] = field(default_factory=list)  # objects without apiVersion/kind
+    typed: bool = False  # some object names its apiVersion or kind
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 # A walked file that never names apiVersion or kind is someone else's YAML or JSON (a CI config,
@@ -390,9 +394,35 @@ _TYPE_META_KEY = re.compile(r"""["']?\b(?:apiVersion|kind)["']?[ \t]*:""")
 _ALWAYS_REPORTED = frozenset({"unreadable", "limit"})
 
 
-def _file_diagnostics(item: _File, rules: RuleSet, schema: KubeSchema, config: Config) -> list[Diagnostic]:
-    source = item.source
-    assert source is not None
+def _object_diagnostics(obj: KubeObject, found: _FileFindings, item: InputFile, rules: RuleSet,
+                        schema: KubeSchema, config: Config) -> None:
+    """The per-object rules on one object (or, lacking apiVersion/kind, a record of that)."""
+    if "apiVersion" in obj.node.fields or "kind" in obj.node.fields:
+        found.typed = True
+    missing = [name for name in ("apiVersion", "kind") if not _is_string(obj.node.get(name))]
+    if missing:
+        found.untyped.append((_type_meta_span(obj, missing), _type_meta_message(obj, missing)))
+        return
+    source = found.source
+    sources = {source.path: source}
+    ctx = ObjectContext(obj, schema, config, source.text)
+    type_key = obj.type_key
+    partial = item.partial
+    for active in rules.object:
+        rule = active.rule
+        if not rule.applies_to(type_key) or (partial and not rule.patches):
+            continue
+        try:
+            for finding in OBJECT_CHECKS[rule.check](ctx, rule.params):
+                found.diagnostics.append(_diagnostic(active, finding, source, sources))
+        except Exception as exc:  # one broken rule must not stop the others
+            found.diagnostics.extend(_internal(rules, f"in rule {rule.id} ({rule.name})", exc, source, obj.node.start))
+
+
+def _file_diagnostics(found: _FileFindings, item: InputFile, rules: RuleSet) -> list[Diagnostic]:
+    """A file's findings once all its documents are read: YAML problems, non-objects and objects
+    without type, judged by whether the file is a manifest at all, then the objects' findings."""
+    source = found.source
     out: list[Diagnostic] = []
     sources = {source.path: source}
 
@@ -402,36 +432,19 @@ def _file_diagnostics(item: _File, rules: RuleSet, schema: KubeSchema, config: C
             out.append(_diagnostic(active, Finding(at, {"detail": message}, related=related or []), source, sources))
 
     # kustomize reads a kustomization.yaml without apiVersion and kind: not a manifest unless it says so
-    manifest_like = (item.input.explicit and not is_kustomization(item.input.path)) or any(
-        "apiVersion" in obj.node.fields or "kind" in obj.node.fields for obj in item.objects
-    )
+    manifest_like = (item.explicit and not is_kustomization(item.path)) or found.typed
     mentions_kubernetes = manifest_like or _TYPE_META_KEY.search(source.text) is not None
-    for problem in item.problems:
+    for problem in found.problems:
         if mentions_kubernetes or problem.kind in _ALWAYS_REPORTED:
             emit(problem.kind, problem.span, problem.message, [(source.path, span, text) for span, text in problem.related])
     if not manifest_like:
         return out
-    partial = item.input.partial
-    for node in () if partial else item.not_objects:  # a JSON 6902 patch is a list of operations
+    for node in () if item.partial else found.not_objects:  # a JSON 6902 patch is a list of operations
         what = "a list" if isinstance(node, SequenceNode) else f"the scalar `{node.text}`" if isinstance(node, Scalar) else "not a mapping"
         emit("not-an-object", node.span, f"a manifest document must be a mapping with apiVersion, kind and metadata, not {what}")
-    for obj in item.objects:
-        missing = [name for name in ("apiVersion", "kind") if not _is_string(obj.node.get(name))]
-        if missing:
-            emit("missing-type-meta", _type_meta_span(obj, missing), _type_meta_message(obj, missing))
-            continue
-        ctx = ObjectContext(obj, schema, config, source.text)
-        type_key = obj.type_key
-        for active in rules.object:
-            rule = active.rule
-            if not rule.applies_to(type_key) or (partial and not rule.patches):
-                continue
-            try:
-                for finding in OBJECT_CHECKS[rule.check](ctx, rule.params):
-                    out.append(_diagnostic(active, finding, source, sources))
-            except Exception as exc:  # one broken rule must not stop the others
-                out.extend(_internal(rules, f"in rule {rule.id} ({rule.name})", exc, source, obj.node.start))
-    return out
+    for span, message in found.untyped:
+        emit("missing-type-meta", span, message)
+    return out + found.diagnostics
 
 
 def _is_string(node: Node | None) -> bool:
@@ -524,10 +537,3 @@ def _suppress(diagnostics: list[Diagnostic], reports: list[FileReport], config: 
             continue
         kept.append(diagnostic)
     return kept
-
-
-def _string_spans(item: _File) -> list[tuple[int, int]]:
-    """Spans of quoted and block scalars, where ``#`` does not start a comment."""
-    if item.stream is None:
-        return []
-    return [(node.start, node.end) for node in nodes(item.stream) if isinstance(node, Scalar) and node.style]

@@ -317,8 +317,9 @@ class _Composer:
         self.limits = limits
         self.problems = problems
 
-    def compose(self, events: Iterator[Any], base: int, first_index: int, out: list[Document]) -> None:
-        """Consume events into ``out``; marks are offset by ``base``. Exceptions propagate."""
+    def compose(self, events: Iterator[Any], base: int, first_index: int) -> Iterator[Document]:
+        """Documents from ``events``, each as soon as it ends; marks are offset by ``base``.
+        Exceptions propagate."""
         index = first_index
         stack: list[Mapping | Sequence] = []
         pending_keys: list[Node | None] = []
@@ -374,7 +375,7 @@ class _Composer:
                         "(raise limits.max-depth in the config if this is intended)",
                         Span(at, base + event.end_mark.index),
                     ))
-                    out.append(Document(index, None, doc_start, at))
+                    yield Document(index, None, doc_start, at)
                     raise _DocumentAbandoned(at)
                 flow = bool(event.flow_style)
                 tag = str(event.tag) if event.tag is not None else None
@@ -430,14 +431,15 @@ class _Composer:
                 open_anchors.clear()
                 doc_start = base + event.start_mark.index
             elif kind == "DocumentEnd":
-                if len(out) >= limits.max_documents:
+                if index >= limits.max_documents:
                     self.problems.append(ParseProblem(
                         "limit", f"more than {limits.max_documents} documents in one stream; the rest are not linted",
                         Span(doc_start, doc_start),
                     ))
                     raise _DocumentAborted
-                out.append(Document(index, None if aborted else root, doc_start, base + event.end_mark.index))
+                yield Document(index, None if aborted else root, doc_start, base + event.end_mark.index)
                 index += 1
+                root = None  # the caller may be done with it: do not keep it alive
 
     def _build_fields(self, mapping: Mapping) -> None:
         fields = mapping.fields
@@ -508,9 +510,16 @@ def looks_like_json(text: str) -> bool:
 
 def parse(text: str, *, backend: str = "auto", limits: ParseLimits | None = None) -> ParsedStream:
     """Parse a YAML (or JSON) stream into documents; never raises on bad input."""
-    limits = limits or ParseLimits()
     problems: list[ParseProblem] = []
-    documents: list[Document] = []
+    documents = list(iter_documents(text, problems, backend=backend, limits=limits))
+    return ParsedStream(documents, problems)
+
+
+def iter_documents(text: str, problems: list[ParseProblem], *, backend: str = "auto",
+                   limits: ParseLimits | None = None) -> Iterator[Document]:
+    """The documents of a stream one at a time, so a caller that is done with each can let it go
+    (a 10 MB file is 600 MB of nodes at once); problems are appended to ``problems`` as found."""
+    limits = limits or ParseLimits()
     template_at = template_start(text)
     if template_at is not None:
         problems.append(ParseProblem(
@@ -519,17 +528,20 @@ def parse(text: str, *, backend: str = "auto", limits: ParseLimits | None = None
             "`helm template RELEASE CHART | svclint check -`",
             Span(template_at, template_at + 2),
         ))
-        return ParsedStream(documents, problems)
+        return
     # Raw tabs in valid JSON are only ever whitespace, which YAML rejects in places. Replacing
     # them keeps the length, so every offset stays true to the original text.
     parse_text = text.replace("\t", " ") if looks_like_json(text) else text
     events = event_source(backend)
     composer = _Composer(limits, problems)
     base = 0
+    count = 0
     while True:
         chunk = parse_text[base:] if base else parse_text
         try:
-            composer.compose(iter(events(chunk)), base, len(documents), documents)
+            for document in composer.compose(iter(events(chunk)), base, count):
+                count += 1
+                yield document
             break
         except _DocumentAborted:
             break
@@ -555,7 +567,6 @@ def parse(text: str, *, backend: str = "auto", limits: ParseLimits | None = None
             if resume is None:
                 break
             base = resume
-    return ParsedStream(documents, problems)
 
 
 def _resume_point(text: str, offset: int, base: int) -> int | None:
@@ -610,9 +621,11 @@ def _syntax_problem(text: str, offset: int, message: str) -> ParseProblem:
     return ParseProblem("syntax", f"invalid YAML: {message}", Span(offset, end))
 
 
-def nodes(stream: ParsedStream) -> Iterator[Node]:
-    """Every node of the stream's documents, once each (an alias is not walked again)."""
-    todo: list[Node] = [document.root for document in stream.documents if document.root is not None]
+def nodes(stream: ParsedStream | Document) -> Iterator[Node]:
+    """Every node of the stream's (or one document's) documents, once each (an alias is not
+    walked again)."""
+    documents = [stream] if isinstance(stream, Document) else stream.documents
+    todo: list[Node] = [document.root for document in documents if document.root is not None]
     seen: set[int] = set()
     while todo:
         node = todo.pop()
