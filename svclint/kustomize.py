@@ -17,21 +17,21 @@ from .parse import Mapping, Scalar, Sequence, parse
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 
 
+def is_kustomization(path: str) -> bool:
+    return os.path.basename(path) in KUSTOMIZATION_NAMES
+
+
 def patch_paths(files: Iterable[tuple[str, str]]) -> set[str]:
     """Normalised paths of the patch files that the kustomizations among ``files`` ((path,
     text) pairs; other files are ignored) refer to."""
     out: set[str] = set()
     for path, text in files:
-        if os.path.basename(path) not in KUSTOMIZATION_NAMES:
+        if not is_kustomization(path):
             continue
         folder = os.path.dirname(path)
         for reference in _patch_references(text):
             out.add(os.path.normpath(os.path.join(folder, reference)))
     return out
-
-
-def is_kustomization(path: str) -> bool:
-    return os.path.basename(path) in KUSTOMIZATION_NAMES
 
 
 def _patch_references(text: str) -> Iterator[str]:
