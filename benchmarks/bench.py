@@ -10,7 +10,8 @@ included; peak memory is the largest process of that run (workers included). "co
 an empty report cache, "warm" runs again with nothing changed, "one file" lints one edited file
 of the corpus with the rest as cross-check context (what pre-commit does), after a warm run.
 The generated corpus is deterministic: Deployment + Service pairs (about 1 KB and 0.3 KB)
-spread over files of 20 documents, with one tutorial mistake in every tenth Service.
+in files of 20 documents, ten files to a team's folder and namespace (a monorepo of 50,000
+documents has 250 teams), with one tutorial mistake in every tenth Service.
 """
 
 from __future__ import annotations
@@ -77,16 +78,20 @@ spec:
 """
 
 
+FILES_PER_TEAM = 10  # a team's folder: 10 files, 200 documents, one namespace
+
+
 def generate(folder: Path, documents: int) -> list[Path]:
     pairs = documents // 2
     per_file = 10
     written = []
     for start in range(0, pairs, per_file):
         parts = []
+        team = start // (per_file * FILES_PER_TEAM)
         for i in range(start, min(start + per_file, pairs)):
-            parts.append(DEPLOYMENT.format(i=i, team=i % 7))
-            parts.append(SERVICE.format(i=i, team=i % 7, affinity="cluster" if i % 10 == 0 else "None"))
-        path = folder / f"team-{start % 7}" / f"apps-{start:06d}.yaml"
+            parts.append(DEPLOYMENT.format(i=i, team=team))
+            parts.append(SERVICE.format(i=i, team=team, affinity="cluster" if i % 10 == 0 else "None"))
+        path = folder / f"team-{team:03d}" / f"apps-{start:06d}.yaml"
         path.parent.mkdir(exist_ok=True)
         path.write_text("---\n".join(parts))
         written.append(path)

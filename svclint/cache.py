@@ -1,17 +1,24 @@
 """The report cache: each file's report (its findings and its summaries for the cross-checks),
-kept under the file's path and a hash of its bytes.
+kept under the file's path and a hash of its bytes, in one SQLite database per *fingerprint*.
 
-One cache file holds the reports of one project under one *fingerprint*: svclint's version and
-code, the rules and schemas it ships, the configuration, the parser and the Python version.
-Anything that could change a report changes the fingerprint, so a report is reused only for the
-same bytes read by the same svclint with the same settings. Cross-checks always run again, from
-the cached summaries, so a change in one file is seen by the findings of every other.
+The fingerprint covers svclint's version and code, the rules and schemas it ships, the
+configuration, the parser and the Python version: anything that could change a report changes
+it, so a report is reused only for the same bytes read by the same svclint with the same
+settings. Cross-checks always run again, from the cached summaries, so a change in one file is
+seen by the findings of every other; a run over exactly the same files and bytes as a recent
+one reuses that run's findings whole.
+
+A file is recognised by its content hash. Its status (size, times, inode; see
+``discover.file_signature``) is kept beside the hash once the file has been still for a while,
+and a file whose status is unchanged is taken to hold the same bytes without being read again,
+as git's index does. Rows are written one file at a time, so a run that changed one file writes
+one row, and a run reads the summaries of a context file without its findings.
 
 Location: ``--cache-dir``, else ``$SVCLINT_CACHE_DIR``, else ``$XDG_CACHE_HOME/svclint`` (or
 ``~/.cache/svclint``): outside the repository, so a cache cannot be committed and handed to
-someone else. Any of it may be deleted at any time. A file that cannot be read, is truncated, or
-holds anything but svclint's own record types is ignored and rewritten: the loader refuses every
-other class, so a planted file cannot run code.
+someone else. Any of it may be deleted at any time. A database that cannot be read is ignored
+and replaced; a stored record that holds anything but svclint's own record types is refused by
+the loader, so a planted file cannot run code.
 """
 
 from __future__ import annotations
@@ -23,20 +30,36 @@ import hashlib
 import io
 import os
 import pickle
+import sqlite3
 import sys
-import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import __version__
 from .config import Config
 from .diagnostics import Diagnostic
 from .engine import FileReport, InputFile
+from .index import offers
+from .suppress import Suppressions
 
-FORMAT = 1
+FORMAT = 2
 KEPT_RUNS = 8  # results of whole runs kept (a few command lines, each over its own files)
+KEPT_DATABASES = 8  # fingerprints kept (settings or versions used lately); older ones are deleted
+STALE_ROWS = 1_000  # rows of files no longer seen, kept until this many beyond the run's own
+_MODULES = ("svclint.", "builtins", "re", "pathlib", "ipaddress")
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, content BLOB NOT NULL, flags INTEGER NOT NULL,"
+    " size INTEGER, mtime INTEGER, ctime INTEGER, inode INTEGER, context BLOB NOT NULL, report BLOB)",
+    "CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, used INTEGER NOT NULL, record BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    # what each file's summaries may mean to other files (index.offers): a run that reports a few
+    # files loads only the context files that offer something those files need
+    "CREATE TABLE IF NOT EXISTS offers (key TEXT NOT NULL, path TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS offers_by_key ON offers (key)",
+    "CREATE INDEX IF NOT EXISTS offers_by_path ON offers (path)",
+)
 
 
 @dataclass
@@ -46,7 +69,13 @@ class RunRecord:
     diagnostics: list[Diagnostic]
     documents: int
     objects: int
-_MODULES = ("svclint.", "builtins", "re", "pathlib", "ipaddress")
+
+
+class _Row(NamedTuple):
+    content: bytes  # hash of the file's bytes
+    flags: int  # how the file was read (explicit, partial): part of what its report depends on
+    signature: tuple[int, int, int, int] | None
+    full: bool  # the row holds findings, not only the summaries of a context file
 
 
 def default_directory() -> Path:
@@ -59,13 +88,15 @@ def default_directory() -> Path:
 
 class ReportCache:
     def __init__(self, directory: Path, fingerprint: str) -> None:
-        self.file = directory / f"reports-{fingerprint}.pickle"
-        self.runs_file = directory / f"runs-{fingerprint}.pickle"
-        self._entries: dict[str, tuple[bytes, FileReport]] | None = None
-        self._run: tuple[str, RunRecord] | None = None
-        self._runs: dict[str, RunRecord] | None = None
+        self.directory = directory
+        self.file = directory / f"svclint-{fingerprint}.sqlite3"
+        self._db: sqlite3.Connection | None = None
+        self._rows: dict[str, _Row] | None = None
         self._digests: dict[str, bytes] = {}
-        self._changed = False
+        self._writes: dict[str, tuple[tuple[Any, ...], set[str]]] = {}  # path -> a whole row to store, its offers
+        self._settled: dict[str, tuple[int, int, int, int]] = {}  # path -> a status to record
+        self._run: tuple[str, RunRecord] | None = None
+        self._seen: set[str] = set()
 
     @classmethod
     def open(cls, directory: Path | None, config: Config, backend: str, project: Path) -> ReportCache:
@@ -76,124 +107,246 @@ class ReportCache:
             key.update(b"\0")
         return cls(directory or default_directory(), key.hexdigest()[:32])
 
+    # --- whole runs ---------------------------------------------------------------------------
+
     def get_run(self, inputs: list[InputFile], diagnose: list[bool]) -> RunRecord | None:
         """The result of a run over exactly these files (same bytes, same roles), if one was kept:
         a re-run with nothing changed skips even the cross-checks."""
         key = self._run_key(inputs, diagnose)
-        if key is None:
-            return None
-        record = self._load_runs().get(key)
+        blob = self._query_one("SELECT record FROM runs WHERE key = ?", (key,))
+        record = _unpickle(blob) if blob is not None else None
         return record if isinstance(record, RunRecord) else None
 
-    def _load_runs(self) -> dict[str, RunRecord]:
-        if self._runs is None:
-            self._runs = _read(self.runs_file, RunRecord)
-        return self._runs
-
     def put_run(self, inputs: list[InputFile], diagnose: list[bool], record: RunRecord) -> None:
-        key = self._run_key(inputs, diagnose)
-        if key is not None:
-            self._run = (key, record)
+        self._run = (self._run_key(inputs, diagnose), record)
 
-    def _run_key(self, inputs: list[InputFile], diagnose: list[bool]) -> str | None:
+    def _run_key(self, inputs: list[InputFile], diagnose: list[bool]) -> str:
         digest = hashlib.blake2b(digest_size=16)
         for item, reported in zip(inputs, diagnose, strict=True):
-            file_digest = self._digest(item)
-            digest.update(f"{item.path}\0{reported}\0{item.error}\0".encode("utf-8", "surrogatepass"))
-            digest.update(file_digest or b"-")
+            content = self._digest(item)
+            digest.update(f"{item.path}\0{reported}\0{_flags(item)}\0{item.error}\0".encode("utf-8", "surrogatepass"))
+            digest.update(content or b"-")
         return digest.hexdigest()
 
+    # --- one file at a time -------------------------------------------------------------------
+
+    def knows(self, item: InputFile) -> bool:
+        """Whether the file's status matches the one recorded with its hash (it need not be read)."""
+        row = self._load_rows().get(item.path)
+        return item.signature is not None and row is not None and row.signature == item.signature
+
     def get(self, item: InputFile, diagnose: bool) -> FileReport | None:
-        digest = self._digest(item)
-        if digest is None:
+        self._seen.add(item.path)
+        content = self._digest(item)
+        row = self._load_rows().get(item.path)
+        if content is None or row is None or row.content != content or row.flags != _flags(item) or (diagnose and not row.full):
             return None
-        entry = self._load().get(item.path)
-        if entry is None or entry[0] != digest or (diagnose and entry[1].diagnostics is None):
+        if item.signature is not None and row.signature != item.signature:
+            self._settled[item.path] = item.signature  # read and found unchanged: next time, no read
+        blobs = self._query_one_row(f"SELECT context{', report' if diagnose else ''} FROM files WHERE path = ?", (item.path,))
+        if blobs is None:
             return None
-        return entry[1]
+        context = _unpickle(blobs[0])
+        report = _unpickle(blobs[1]) if diagnose else None
+        if not (isinstance(context, tuple) and len(context) == 2 and isinstance(context[1], list)):
+            return None
+        unparsed, summaries = context
+        if report is None:
+            return FileReport(item.path, None, summaries, bool(unparsed), 0, 0, Suppressions(), [])
+        if not isinstance(report, FileReport):
+            return None
+        report.summaries, report.unparsed = summaries, bool(unparsed)
+        return report
 
     def put(self, item: InputFile, report: FileReport) -> None:
-        digest = self._digest(item)
-        if digest is None:
+        self._seen.add(item.path)
+        content = self._digest(item)
+        if content is None:
             return
-        entries = self._load()
-        current = entries.get(item.path)
-        if current is not None and current[0] == digest and current[1].diagnostics is not None and report.diagnostics is None:
+        row = self._load_rows().get(item.path)
+        flags = _flags(item)
+        if row is not None and row.content == content and row.flags == flags and row.full and report.diagnostics is None:
             return  # keep the fuller report
-        entries[item.path] = (digest, report)
-        self._changed = True
+        context = _pickle((report.unparsed, report.summaries))
+        full = None
+        if report.diagnostics is not None:
+            full = _pickle(dataclasses.replace(report, summaries=[]))
+        signature = item.signature or (None, None, None, None)
+        offered = {key for summary in report.summaries for key in offers(summary)} | ({"unparsed"} if report.unparsed else set())
+        self._writes[item.path] = ((item.path, content, flags, *signature, context, full), offered)
+
+    def irrelevant(self, items: list[InputFile], needed: set[str]) -> set[str]:
+        """Paths of the files among ``items`` that the cache knows as they are now and whose
+        summaries offer nothing in ``needed``: a run reporting other files can leave them out."""
+        rows = self._load_rows()
+        known = {item.path for item in items
+                 if (row := rows.get(item.path)) is not None and row.content == self._digest(item) and row.flags == _flags(item)}
+        if not known:
+            return set()
+        offering: set[str] = set()
+        keys = sorted(needed)
+        with contextlib.suppress(sqlite3.Error, OSError):
+            db = self._connect()
+            if db is None:
+                return set()
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                offering.update(path for (path,) in db.execute(
+                    f"SELECT DISTINCT path FROM offers WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
+            return known - offering
+        return set()
+
+    # --- storage ------------------------------------------------------------------------------
 
     def save(self) -> None:
-        """Write atomically (a temporary file renamed over the old one); a read-only or full disk
-        only costs the next run its speed."""
-        with contextlib.suppress(OSError):  # deliberate: the cache is an optimisation, never an error
-            if self._changed and self._entries is not None:
-                _write(self.file, self._entries)
-                self._changed = False
-            if self._run is not None:
-                runs = self._load_runs()
-                runs.pop(self._run[0], None)
-                runs[self._run[0]] = self._run[1]
-                _write(self.runs_file, dict(list(runs.items())[-KEPT_RUNS:]))
-                self._run = None
+        """Write this run's rows in one transaction; a read-only, full or locked disk, or a
+        broken database, only costs the next run its speed."""
+        if not (self._writes or self._settled or self._run):
+            return
+        with contextlib.suppress(OSError, sqlite3.Error):  # deliberate: the cache is an optimisation, never an error
+            db = self._connect(create=True)
+            if db is None:
+                return
+            with db:
+                db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [row for row, _ in self._writes.values()])
+                db.executemany("DELETE FROM offers WHERE path = ?", [(path,) for path in self._writes])
+                db.executemany("INSERT INTO offers VALUES (?, ?)",
+                               [(key, path) for path, (_, offered) in self._writes.items() for key in sorted(offered)])
+                db.executemany("UPDATE files SET size = ?, mtime = ?, ctime = ?, inode = ? WHERE path = ?",
+                               [(*signature, path) for path, signature in self._settled.items() if path not in self._writes])
+                if self._run is not None:
+                    used = db.execute("SELECT coalesce(max(used), 0) + 1 FROM runs").fetchone()[0]
+                    db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?)", (self._run[0], used, _pickle(self._run[1])))
+                    db.execute("DELETE FROM runs WHERE used <= ?", (used - KEPT_RUNS,))
+                rows = self._load_rows()
+                stale = [path for path in rows if path not in self._seen and path not in self._writes]
+                if len(stale) > STALE_ROWS + len(self._seen):
+                    db.executemany("DELETE FROM files WHERE path = ?", [(path,) for path in stale])
+                    db.executemany("DELETE FROM offers WHERE path = ?", [(path,) for path in stale])
+            self._writes.clear()
+            self._settled.clear()
+            self._run = None
+            self._rows = None
+        self._forget_old_databases()
+
+    def _connect(self, *, create: bool = False) -> sqlite3.Connection | None:
+        if self._db is not None:
+            return self._db
+        if not create and not self.file.exists():
+            return None
+        try:
+            if create:
+                self._prepare_directory()
+            self._db = self._open_database()
+        except sqlite3.DatabaseError:  # not a database, or a broken one: start afresh
+            if not create:
+                return None
+            self.file.unlink(missing_ok=True)
+            self._db = self._open_database()
+        return self._db
+
+    def _open_database(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.file, timeout=2.0)
+        try:
+            version = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() if _has_meta(db) else None
+            if version is None or version[0] != str(FORMAT):
+                with db:
+                    for statement in (*(f"DROP TABLE IF EXISTS {table}" for table in ("files", "runs", "offers")), *_SCHEMA):
+                        db.execute(statement)
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (str(FORMAT),))
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _prepare_directory(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tag = self.directory / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# svclint's cache: safe to delete.\n")
+
+    def _load_rows(self) -> dict[str, _Row]:
+        if self._rows is None:
+            self._rows = {}
+            with contextlib.suppress(sqlite3.Error, OSError):
+                db = self._connect()
+                if db is not None:
+                    for path, content, flags, size, mtime, ctime, inode, full in db.execute(
+                            "SELECT path, content, flags, size, mtime, ctime, inode, report IS NOT NULL FROM files"):
+                        signature = (size, mtime, ctime, inode) if size is not None else None
+                        self._rows[path] = _Row(content, flags, signature, bool(full))
+        return self._rows
+
+    def _query_one(self, sql: str, parameters: tuple[Any, ...]) -> Any:
+        row = self._query_one_row(sql, parameters)
+        return row[0] if row is not None else None
+
+    def _query_one_row(self, sql: str, parameters: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        with contextlib.suppress(sqlite3.Error, OSError):
+            db = self._connect()
+            if db is not None:
+                row: tuple[Any, ...] | None = db.execute(sql, parameters).fetchone()
+                return row
+        return None
 
     def _digest(self, item: InputFile) -> bytes | None:
+        """The hash of the file's bytes (None: unreadable or oversized, nothing worth keeping).
+        A deferred file's is the recorded one, which ``knows`` vouched for."""
+        if item.deferred:
+            row = self._load_rows().get(item.path)
+            return row.content if row is not None else None
         if item.error is not None or item.data is None or item.size is not None:
-            return None  # unreadable or oversized: nothing worth keeping
+            return None
         digest = self._digests.get(item.path)
         if digest is None:
             data = item.data.encode("utf-8", "surrogatepass") if isinstance(item.data, str) else item.data
-            # a file named on the command line is judged more strictly than one found by walking
-            # and a Kustomize patch by fewer rules than a whole object
-            digest = hashlib.blake2b(data + bytes([item.explicit, item.partial]), digest_size=16).digest()
+            digest = hashlib.blake2b(data, digest_size=16).digest()
             self._digests[item.path] = digest
         return digest
 
-    def _load(self) -> dict[str, tuple[bytes, FileReport]]:
-        if self._entries is None:
-            self._entries = _read(self.file, FileReport)
-        return self._entries
+    def _forget_old_databases(self) -> None:
+        """Keep the databases of the last few fingerprints; drop older ones and old formats."""
+        with contextlib.suppress(OSError):
+            for legacy in [*self.directory.glob("reports-*.pickle"), *self.directory.glob("runs-*.pickle")]:
+                legacy.unlink(missing_ok=True)
+            databases = sorted(self.directory.glob("svclint-*.sqlite3"), key=lambda path: path.stat().st_mtime_ns, reverse=True)
+            for old in databases[KEPT_DATABASES:]:
+                if old != self.file:
+                    old.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
 
-def _write(path: Path, entries: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tag = path.parent / "CACHEDIR.TAG"
-    if not tag.exists():
-        tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# svclint's cache: safe to delete.\n")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".svclint-", suffix=".tmp")
+def _has_meta(db: sqlite3.Connection) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is not None
+
+
+def _flags(item: InputFile) -> int:
+    """A file named on the command line is judged more strictly than one found by walking, and a
+    Kustomize patch by fewer rules than a whole object: each is a report of its own."""
+    return int(item.explicit) | int(item.partial) << 1
+
+
+def _pickle(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpickle(blob: object) -> object:
+    """A stored record, or None if it is not one of svclint's own (corrupt, foreign, planted)."""
+    if not isinstance(blob, bytes):
+        return None
     try:
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump((FORMAT, entries), out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-def _read(path: Path, kind: type) -> dict[str, Any]:
-    """The entries of a cache file whose values are ``kind`` (or a (digest, kind) pair); an
-    unreadable or foreign file reads as empty."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return {}
-    try:
-        loaded = _RecordUnpickler(io.BytesIO(data)).load()
-    except Exception:  # corrupt, truncated, from another version, or not ours: start afresh
-        return {}
-    if not (isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == FORMAT and isinstance(loaded[1], dict)):
-        return {}
-    entries: dict[str, Any] = {}
-    for key, value in loaded[1].items():
-        record = value[1] if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], bytes) else value
-        if isinstance(key, str) and isinstance(record, kind):
-            entries[key] = value
-    return entries
+        return _RecordUnpickler(io.BytesIO(blob)).load()
+    except Exception:  # corrupt, truncated, from another version, or not ours
+        return None
 
 
 class _RecordUnpickler(pickle.Unpickler):
-    """Loads svclint's record types (dataclasses and enums) and plain data, nothing else: a
-    pickle can name any callable, and this refuses all but those."""
+    """Loads svclint's record types (dataclasses, named tuples and enums) and plain data,
+    nothing else: a pickle can name any callable, and this refuses all but those."""
 
     def find_class(self, module: str, name: str) -> Any:
         if module == "re" and name == "_compile":

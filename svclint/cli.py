@@ -7,10 +7,11 @@ Exit codes: 0 no finding at or above the failing severity (``--fail-on``, defaul
 from __future__ import annotations
 
 import enum
+import gc
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
 
 import typer
 
@@ -128,6 +129,7 @@ def check(
     only_manifests: Annotated[bool, typer.Option("--only-manifests", help="Skip named files that hold no Kubernetes object quietly, as a directory walk does (for pre-commit, which passes every YAML and JSON file).")] = False,
 ) -> None:
     """Lint manifests and report findings."""
+    gc.disable()  # one run, then exit: the cyclic collector would only re-walk the parse trees
     from .discover import read, read_stream, walk
     from .engine import lint
     from .report import renderer
@@ -157,16 +159,17 @@ def check(
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     files: list[InputFile] = []
+    deferrable = not (no_cache or fix or diff)  # the cache may spare reading files it knows
     for path, explicit in walk([target for target in targets if target != "-"], config, force_exclude=force_exclude):
         if not os.path.exists(path) and not os.path.islink(path) and explicit:
             raise _fail(f"{path}: no such file or directory")
-        files.append(read(path, explicit and not only_manifests, config))
+        files.append(read(path, explicit and not only_manifests, config, defer=deferrable))
     stdin_path = stdin_filename or "-"
     if "-" in targets:
         files.append(read_stream(sys.stdin.buffer, stdin_path, True, config))
     linted = {_real(item.path) for item in files}
     context_files = [
-        read(os.path.normpath(path), False, config)
+        read(os.path.normpath(path), False, config, defer=deferrable)
         for path, _ in walk(context_paths(context, no_context, config, targets), config)
         if _real(path) not in linted
     ]
@@ -323,10 +326,24 @@ def main() -> None:
     """Console entry point: any unexpected exception is exit 2 with a one-line message."""
     try:
         app()
-    except SystemExit:
-        raise
+    except SystemExit as exc:
+        _exit_now(exc.code)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # pragma: no cover - the last line of defence
         sys.stderr.write(f"svclint: internal error: {type(exc).__name__}: {exc}\nPlease report this.\n")
         sys.exit(EXIT_ERROR)
+
+
+def _exit_now(code: object) -> NoReturn:
+    """Exit once the output is flushed, without tearing the heap down object by object: after a
+    large run that takes longer than the run's last steps, and the OS frees it all at once."""
+    if code is not None and not isinstance(code, int):
+        sys.stderr.write(f"{code}\n")
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # the reader went away (`svclint check | head`), or closed it
+        pass
+    os._exit(code or 0)

@@ -7,7 +7,10 @@ folders and the usual vendored trees, and honours `exclude` globs from the confi
 from __future__ import annotations
 
 import os
+import stat
+import time
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -75,24 +78,43 @@ def repository_root(start: Path) -> Path:
     return start
 
 
-def read(path: str, explicit: bool, config: Config) -> InputFile:
-    """Read one file's bytes; any failure becomes an InputFile with an error, not an exception."""
+SETTLED_NS = 2_000_000_000  # a file unchanged this long has a status the cache may trust
+
+
+def read(path: str, explicit: bool, config: Config, *, defer: bool = False) -> InputFile:
+    """Read one file's bytes; any failure becomes an InputFile with an error, not an exception.
+
+    The file's status (size, times, inode) is kept as its ``signature`` once it has been still
+    for SETTLED_NS: a later change is bound to alter it, so the report cache may recognise the
+    file by its status alone. With ``defer``, such a file is not read now: the engine reads it
+    only if the cache does not know it (a warm run of a large repository reads nothing)."""
     try:
-        if os.path.isdir(path):
+        status = os.stat(path)
+        if stat.S_ISDIR(status.st_mode):
             return InputFile(path, None, "is a directory, not a file", explicit)
-        size = os.path.getsize(path)
-        if size > config.max_file_size:
+        signature = file_signature(status)
+        if status.st_size > config.max_file_size:
             with open(path, "rb") as handle:  # the head alone: enough to say what the file is
                 head = handle.read(config.max_file_size + 1)
-            return InputFile(path, head, None, explicit, size)
+            return InputFile(path, head, None, explicit, status.st_size)
+        if defer and signature is not None:
+            return InputFile(path, None, None, explicit, signature=signature, deferred=True)
         with open(path, "rb") as handle:
-            return read_stream(handle, path, explicit, config)
+            return replace(read_stream(handle, path, explicit, config), signature=signature)
     except FileNotFoundError:
         return InputFile(path, None, "no such file (or a broken symbolic link)", explicit)
     except PermissionError:
         return InputFile(path, None, "permission denied", explicit)
     except OSError as exc:
         return InputFile(path, None, f"cannot read: {exc.strerror or exc}", explicit)
+
+
+def file_signature(status: os.stat_result) -> tuple[int, int, int, int] | None:
+    """(size, mtime, ctime, inode) of a regular file that has been still for SETTLED_NS, else
+    None: a change within the filesystem's clock tick of the last one could leave it unchanged."""
+    if not stat.S_ISREG(status.st_mode) or time.time_ns() - max(status.st_mtime_ns, status.st_ctime_ns) < SETTLED_NS:
+        return None
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
 def read_stream(handle: BinaryIO, path: str, explicit: bool, config: Config) -> InputFile:

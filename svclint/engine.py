@@ -11,7 +11,7 @@ import gc
 import os
 import re
 import traceback
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -20,7 +20,7 @@ from . import __version__
 from .checks import INPUT_CHECK, OBJECT_CHECKS, SET_CHECKS, Finding, ObjectContext, SetContext
 from .config import Config
 from .diagnostics import Diagnostic, Fix, Range, Related, Severity, Span, TextEdit
-from .index import Index, Summary, summarize
+from .index import ALWAYS_NEEDED, Index, Summary, needs, summarize
 from .kustomize import is_kustomization, patch_paths
 from .model import KubeObject, objects_of
 from .parse import Node, ParseProblem, Scalar, iter_documents, nodes
@@ -50,10 +50,23 @@ class InputFile:
     explicit: bool = True
     size: int | None = None  # bytes on disk, when ``data`` holds only the head of an oversized file
     partial: bool = False  # a Kustomize patch: partial objects (set by the engine, see kustomize.py)
+    signature: tuple[int, int, int, int] | None = None  # (size, mtime, ctime, inode) once settled (discover.py)
+    deferred: bool = False  # not read yet: ``data`` is read when needed (see ``loaded``)
+
+    def loaded(self, config: Config) -> InputFile:
+        """This file with its bytes read, if they were deferred."""
+        if not self.deferred:
+            return self
+        from .discover import read
+
+        return replace(read(self.path, self.explicit, config), partial=self.partial)
 
 
 @dataclass(slots=True)
 class LintResult:
+    """The findings of a run; ``sources`` holds the text of every file a finding or a related
+    location points into (renderers draw markers and LSP positions from them)."""
+
     diagnostics: list[Diagnostic]
     sources: dict[str, Source]
     files: int
@@ -164,6 +177,9 @@ def _lint(
     reported_paths_in_order = list(dict.fromkeys(item.path for item in files))
     reported_paths = set(reported_paths_in_order)
     inputs = _mark_patches([*files, *(item for item in context if item.path not in reported_paths)], config)
+    # A deferred file is read unless the cache knows it by its status (then it is read only if a
+    # finding needs its text): a warm run of a large repository reads next to nothing.
+    inputs = [item if cache is not None and cache.knows(item) else item.loaded(config) for item in inputs]
     diagnose = [index < len(files) for index in range(len(inputs))]
     by_path = {item.path: item for item in inputs}
     sources: dict[str, Source] = {}
@@ -175,11 +191,7 @@ def _lint(
 
     run = cache.get_run(inputs, diagnose) if cache is not None else None
     if run is not None:
-        for reported_path in reported_paths_in_order:
-            source_of(reported_path)
-        for diagnostic in run.diagnostics:
-            for related in diagnostic.related:
-                source_of(related.path)
+        _read_sources(run.diagnostics, source_of)
         return LintResult(run.diagnostics, sources, len(files), run.objects, run.documents, tuple(reported_paths_in_order))
     schema = load(config.kubernetes_version or newest_version())
     reports, analysed_sources = _analyse_all(inputs, diagnose, rules, schema, config, backend, jobs, cache)
@@ -214,13 +226,19 @@ def _lint(
             diagnostics.append(_diagnostic(active, finding, sources[path], sources))
     diagnostics = _suppress(diagnostics, reports[: len(files)], config)
     diagnostics.sort(key=lambda diagnostic: diagnostic.sort_key)
-    for path in reported_paths_in_order:
-        source_of(path)
+    _read_sources(diagnostics, source_of)  # files analysed by workers come back without text
     if cache is not None:
         from .cache import RunRecord
 
         cache.put_run(inputs, diagnose, RunRecord(diagnostics, documents, objects))
     return LintResult(diagnostics, sources, len(files), objects, documents, tuple(reported_paths_in_order))
+
+
+def _read_sources(diagnostics: list[Diagnostic], source_of: Callable[[str], Source | None]) -> None:
+    for diagnostic in diagnostics:
+        source_of(diagnostic.path)
+        for related in diagnostic.related:
+            source_of(related.path)
 
 
 def _mark_patches(inputs: list[InputFile], config: Config) -> list[InputFile]:
@@ -300,13 +318,34 @@ def _analyse(item: InputFile, rules: RuleSet, schema: KubeSchema, config: Config
 def _analyse_all(inputs: list[InputFile], diagnose: list[bool], rules: RuleSet, schema: KubeSchema, config: Config,
                  backend: str, jobs: int, cache: ReportCache | None) -> tuple[list[FileReport], dict[str, Source]]:
     """Every file's report: from the cache, else analysed here or, for big runs, by ``jobs``
-    forked workers (each takes a share of the files; the reports come back pickled)."""
+    forked workers (each takes a share of the files; the reports come back pickled).
+
+    The reported files come first; then, of the context files the cache knows, only those that
+    offer something the reported files' cross-checks need (index.needs) are loaded at all."""
     reports: list[FileReport | None] = [None] * len(inputs)
     sources: dict[str, Source] = {}
+    reported = [position for position in range(len(inputs)) if diagnose[position]]
+    context = [position for position in range(len(inputs)) if not diagnose[position]]
+    _fill(reported, reports, sources, inputs, diagnose, rules, schema, config, backend, jobs, cache)
+    if cache is not None and context:
+        needed = set(ALWAYS_NEEDED)
+        for position in reported:
+            for summary in reports[position].summaries:  # type: ignore[union-attr]
+                needed |= needs(summary)
+        left_out = cache.irrelevant([inputs[position] for position in context], needed)
+        context = [position for position in context if inputs[position].path not in left_out]
+    _fill(context, reports, sources, inputs, diagnose, rules, schema, config, backend, jobs, cache)
+    return [report for report in reports if report is not None], sources
+
+
+def _fill(positions: list[int], reports: list[FileReport | None], sources: dict[str, Source], inputs: list[InputFile],
+          diagnose: list[bool], rules: RuleSet, schema: KubeSchema, config: Config, backend: str, jobs: int,
+          cache: ReportCache | None) -> None:
+    """The reports of the files at ``positions``: cached, or analysed (and then cached)."""
     if cache is not None:
-        for position, item in enumerate(inputs):
-            reports[position] = cache.get(item, diagnose[position])
-    todo = [position for position, report in enumerate(reports) if report is None]
+        for position in positions:
+            reports[position] = cache.get(inputs[position], diagnose[position])
+    todo = [position for position in positions if reports[position] is None]
     if jobs > 1 and len(todo) > 1 and sum(_size(inputs[position]) for position in todo) >= PARALLEL_MIN_BYTES:
         for position, report in _analyse_in_workers(inputs, diagnose, todo, rules, schema, config, backend, jobs):
             reports[position] = report
@@ -319,7 +358,6 @@ def _analyse_all(inputs: list[InputFile], diagnose: list[bool], rules: RuleSet, 
     if cache is not None:
         for position in todo:
             cache.put(inputs[position], reports[position])  # type: ignore[arg-type]
-    return [report for report in reports if report is not None], sources
 
 
 PARALLEL_MIN_BYTES = 2_000_000  # below this, starting workers costs more than it saves
@@ -351,11 +389,14 @@ def _analyse_share(positions: list[int]) -> list[FileReport]:
 
 
 def _size(item: InputFile) -> int:
-    return len(item.data) if item.data is not None else 0
+    if item.data is not None:
+        return len(item.data)
+    return item.signature[0] if item.signature is not None else 0
 
 
 def _decode(item: InputFile, config: Config) -> tuple[Source, ParseProblem | None]:
     """A file's text, or why it has none (unreadable, over the size limit, not UTF-8/16/32)."""
+    item = item.loaded(config)
     data = item.data
     if item.error is not None or data is None:
         return Source(item.path, ""), ParseProblem("unreadable", item.error or "cannot read file", Span(0, 0))

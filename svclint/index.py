@@ -279,6 +279,56 @@ class Summary:
     backends: tuple[Backend, ...] = ()
 
 
+# --- what a file's summaries mean to other files' cross-checks ---------------------------------
+#
+# A run that reports a few files (pre-commit) needs from the rest of the repository only the
+# summaries its cross-checks can read: those of the same namespaces, workloads whose pod labels
+# its selectors name, Services of the names its Ingresses and StatefulSets name, claims of the
+# same values, and the few things every run reads. The report cache stores each file's
+# ``offers`` and loads only the files that offer something the reported files ``need``; a test
+# runs every project both ways (tests/test_cache.py) to keep the two lists true to the checks.
+
+ALWAYS_NEEDED = frozenset({"namespaces", "loose", "unparsed"})
+
+
+def offers(summary: Summary) -> set[str]:
+    """The keys under which this summary may matter to another file's cross-checks."""
+    ref = summary.ref
+    if ref is None:
+        return set()
+    keys = {f"ns:{ref.namespace}"}
+    if summary.type == ("v1", "Namespace"):
+        keys.add("namespaces")
+    keys.update(f"claim:{kind}:{claim.value}" for kind, claim in summary.claims)
+    if summary.service is not None:
+        keys.add(f"service:{ref.name}")
+    workload = summary.workload
+    if workload is not None:
+        keys.add("workloads")
+        keys.update(f"label:{key}={label.value}" for key, label in workload.pod_labels.items())
+        if workload.loose:
+            keys.add("loose")
+    return keys
+
+
+def needs(summary: Summary) -> set[str]:
+    """The keys of the summaries that cross-checks of this (reported) summary may read."""
+    keys = set(ALWAYS_NEEDED)
+    ref = summary.ref
+    if ref is None:
+        return keys
+    keys.add(f"ns:{ref.namespace}")
+    keys.update(f"claim:{kind}:{claim.value}" for kind, claim in summary.claims)
+    service = summary.service
+    if service is not None and service.selector:
+        labels = [f"label:{key}={label.value}" for key, label in service.selector.items() if key not in CONTROLLER_LABEL_KEYS]
+        keys.update(labels or ["workloads"])  # a selector of controller labels alone may match any workload
+    keys.update(f"service:{backend.service.value}" for backend in summary.backends)
+    if summary.workload is not None and summary.workload.service_name is not None:
+        keys.add(f"service:{summary.workload.service_name.value}")
+    return keys
+
+
 def summarize(obj: KubeObject, default_namespace: str, text: str = "") -> Summary:
     """Summarise one object; ``text`` (its file) lets duplicates be told apart by content."""
     namespace_node = obj.get("metadata.namespace")

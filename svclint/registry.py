@@ -45,7 +45,7 @@ class Rule:
 
 
 QUOTED_LIMIT = 120
-_LONG_QUOTED = re.compile(rf"`([^`]{{{QUOTED_LIMIT + 1},}})`|\"([^\"\n]{{{QUOTED_LIMIT + 1},}})\"")
+_QUOTED = re.compile(r"`([^`]*)`|\"([^\"\n]*)\"")  # every quoted run, in order, so quotes pair up
 
 
 def shorten_quoted(message: str) -> str:
@@ -54,9 +54,11 @@ def shorten_quoted(message: str) -> str:
     def cut(match: re.Match[str]) -> str:
         quote = match.group(0)[0]
         inner = match.group(1) if match.group(1) is not None else match.group(2)
+        if len(inner) <= QUOTED_LIMIT:
+            return match.group(0)
         return f"{quote}{inner[:QUOTED_LIMIT - 40]}...{quote} ({len(inner):,} characters)"
 
-    return _LONG_QUOTED.sub(cut, message) if len(message) > QUOTED_LIMIT else message
+    return _QUOTED.sub(cut, message) if len(message) > QUOTED_LIMIT else message
 
 
 class RuleError(Exception):

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
+import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from svclint import engine
+from svclint import discover, engine
 from svclint.cache import ReportCache
 from svclint.config import Config
 from svclint.engine import InputFile, lint
@@ -20,6 +23,7 @@ from .conftest import config_of
 from .test_cli import run
 from .test_projects import PROJECTS, _input, _manifests
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 NAMES = sorted(path.name for path in PROJECTS.iterdir() if (path / "case.yaml").is_file())
 
 
@@ -46,7 +50,8 @@ def test_cached_runs_find_what_a_plain_run_finds(name: str, tmp_path: Path) -> N
     plain = lint(*files()[:1], context=files()[1], config=config).diagnostics
     for attempt in ("cold", "warm: the whole run is reused", "per file: the run record is gone"):
         if attempt.startswith("per file"):
-            next((tmp_path / "cache").glob("runs-*.pickle")).unlink()
+            with sqlite3.connect(next((tmp_path / "cache").glob("svclint-*.sqlite3"))) as db:
+                db.execute("DELETE FROM runs")
         cache = _open(tmp_path, config)
         linted_files, context_files = files()
         assert lint(linted_files, context=context_files, config=config, cache=cache).diagnostics == plain, attempt
@@ -82,18 +87,65 @@ def test_other_settings_never_reuse_a_report(tmp_path: Path) -> None:
     assert {d.rule_id[:5] for d in narrowed} <= {"SVC42"}
 
 
-@pytest.mark.parametrize("content", [b"", b"not a pickle", b"\x80\x05garbage", pickle.dumps({"x": 1})])
+@pytest.mark.parametrize("name", NAMES)
+def test_each_file_alone_with_the_rest_as_context_finds_what_a_plain_run_finds(name: str, tmp_path: Path) -> None:
+    """What pre-commit does: one file reported, the repository as context. With a warm cache,
+    only the context files that offer what the reported file needs are loaded (index.offers and
+    index.needs); the findings must be those of a run that reads every file."""
+    root, linted, context, config = _case(name)
+    every = [*linted, *context]
+    cache = _open(tmp_path, config)
+    lint([_input(root, path) for path in every], config=config, cache=cache)
+    cache.save()
+    for path in every:
+        rest = [_input(root, other) for other in every if other != path]
+        plain = lint([_input(root, path)], context=rest, config=config)
+        cache = _open(tmp_path, config)
+        cached = lint([_input(root, path)], context=rest, config=config, cache=cache)
+        assert cached.diagnostics == plain.diagnostics, path
+
+
+def test_generated_monorepo_each_file_alone(tmp_path: Path) -> None:
+    from bench import generate  # type: ignore[import-not-found]
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    paths = [str(path.relative_to(corpus)) for path in generate(corpus, 2400)]  # 12 teams of 100 apps
+    texts = {path: (corpus / path).read_bytes() for path in paths}
+    config = Config()
+    cache = _open(tmp_path, config)
+    lint([InputFile(path, texts[path]) for path in paths], config=config, cache=cache)
+    cache.save()
+    edits = [  # a selector that now misses; one that selects the pods of another team's namespace
+        lambda text: text.replace(b"selector: {app: app-", b"selector: {app: ap-", 1),
+        lambda text: re.sub(rb"selector: {app: app-(\d+)}", lambda m: b"selector: {app: app-%d}" % ((int(m[1]) + 100) % 1200),
+                            text, count=1),
+    ]
+    for number, path in enumerate(paths[::7]):
+        rest = [InputFile(other, texts[other]) for other in paths if other != path]
+        text = edits[number % 2](texts[path])
+        plain = lint([InputFile(path, text)], context=rest, config=config)
+        cache = _open(tmp_path, config)
+        assert lint([InputFile(path, text)], context=rest, config=config, cache=cache).diagnostics == plain.diagnostics
+        cache.save()
+        assert any(d.rule_id == "SVC410" and ("on the Service, or move the workload" in d.message) == bool(number % 2)
+                   for d in plain.diagnostics)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database", b"SQLite format 3\x00" + b"\xff" * 200, pickle.dumps({"x": 1})])
 def test_a_corrupt_cache_is_ignored_and_rewritten(content: bytes, tmp_path: Path) -> None:
     root, linted, context, config = _case("selector-typo")
     plain = lint([_input(root, p) for p in linted], context=[_input(root, p) for p in context], config=config).diagnostics
     cache = _open(tmp_path, config)
     cache.file.parent.mkdir(parents=True)
     cache.file.write_bytes(content)
-    cache.runs_file.write_bytes(content)
     assert lint([_input(root, p) for p in linted], context=[_input(root, p) for p in context], config=config,
                 cache=cache).diagnostics == plain
     cache.save()
-    assert cache.file.read_bytes() != content and cache.runs_file.read_bytes() != content
+    assert cache.file.read_bytes().startswith(b"SQLite format 3\x00")
+    again = _open(tmp_path, config)
+    assert lint([_input(root, p) for p in linted], context=[_input(root, p) for p in context], config=config,
+                cache=again).diagnostics == plain
 
 
 class _Planted:
@@ -101,15 +153,47 @@ class _Planted:
         return (os.system, ("touch planted",))
 
 
-def test_a_planted_cache_file_cannot_run_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_planted_cache_record_cannot_run_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     config = Config()
+    files = [InputFile("a.yaml", b"apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 80}], sessionAffinity: x}\n")]
+    plain = lint(files, config=config).diagnostics
     cache = _open(tmp_path, config)
-    cache.file.parent.mkdir(parents=True)
-    cache.file.write_bytes(pickle.dumps((1, {"a.yaml": (b"x" * 16, _Planted())})))
-    lint([InputFile("a.yaml", b"apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 80}]}\n")],
-         config=config, cache=cache)
+    lint(files, config=config, cache=cache)
+    cache.save()
+    with sqlite3.connect(cache.file) as db:
+        db.execute("UPDATE files SET context = ?, report = ?", (pickle.dumps(_Planted()), pickle.dumps(_Planted())))
+        db.execute("UPDATE runs SET record = ?", (pickle.dumps(_Planted()),))
+    assert lint(files, config=config, cache=_open(tmp_path, config)).diagnostics == plain
     assert not (tmp_path / "planted").exists()
+
+
+def test_a_file_known_by_its_status_is_not_read_and_any_change_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose status (size, times, inode) matches the one recorded is not read again; an
+    edit that keeps the size and restores the modification time still changes its ctime."""
+    monkeypatch.setattr(discover, "SETTLED_NS", 0)  # here every file counts as settled at once
+    config = Config()
+    service = tmp_path / "svc.yaml"
+    service.write_bytes(b"apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 80}], sessionAffinity: cluster}\n")
+
+    def run() -> list[str]:
+        cache = _open(tmp_path, config)
+        item = discover.read(str(service), True, config, defer=True)
+        assert item.deferred and item.data is None
+        result = lint([item], config=config, cache=cache)
+        cache.save()
+        return [d.rule_id for d in result.diagnostics]
+
+    assert run() == ["SVC203"]
+    assert run() == ["SVC203"]  # from the cache, by status
+    before = service.stat()
+    service.write_bytes(service.read_bytes().replace(b"cluster", b"ClientIP"[:7]))  # same size: "Client" + "I"
+    os.utime(service, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert service.stat().st_size == before.st_size and service.stat().st_mtime_ns == before.st_mtime_ns
+    assert run() == ["SVC203"]  # `ClientI` is wrong too, but it is read anew: the message names it
+    cache = _open(tmp_path, config)
+    result = lint([discover.read(str(service), True, config, defer=True)], config=config, cache=cache)
+    assert "ClientI" in result.diagnostics[0].message
 
 
 def test_worker_processes_find_what_one_process_finds(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -133,10 +217,10 @@ def test_cli_cache_location_and_no_cache(svclint_exe: list[str], tmp_path: Path)
     for _ in range(2):
         again = run(svclint_exe, "check", "k8s", cwd=project, env=env)
         assert again.stdout == first.stdout and again.returncode == 1
-    assert (cache_dir / "CACHEDIR.TAG").is_file() and list(cache_dir.glob("reports-*.pickle"))
-    for junk in cache_dir.glob("*.pickle"):
+    assert (cache_dir / "CACHEDIR.TAG").is_file() and list(cache_dir.glob("svclint-*.sqlite3"))
+    for junk in cache_dir.glob("svclint-*.sqlite3"):
         junk.write_bytes(b"\x00" * 10)
     assert run(svclint_exe, "check", "k8s", cwd=project, env=env).stdout == first.stdout
     elsewhere = tmp_path / "elsewhere"
     assert run(svclint_exe, "check", "--cache-dir", str(elsewhere), "k8s", cwd=project, env=env).stdout == first.stdout
-    assert list(elsewhere.glob("reports-*.pickle"))
+    assert list(elsewhere.glob("svclint-*.sqlite3"))

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from svclint.config import Config, from_data
 from svclint.discover import read, read_stream, walk
 from svclint.engine import InputFile, LintResult, lint
-from svclint.registry import QUOTED_LIMIT, builtin_rules
+from svclint.registry import QUOTED_LIMIT, builtin_rules, shorten_quoted
 from svclint.report import renderer
 
 from .test_reports import MANIFESTS
@@ -162,6 +162,15 @@ def test_long_values_are_quoted_short() -> None:
     (diagnostic,) = result.diagnostics
     assert diagnostic.rule_id == "SVC008" and "(1,000,000 characters)" in diagnostic.message
     assert len(diagnostic.message) < QUOTED_LIMIT + 200
+
+
+def test_only_long_quoted_values_are_shortened() -> None:
+    """Quotes pair up in order: the prose between two short quoted values is not a quoted value."""
+    prose = "between them, a long explanation " * 5
+    message = f"selector `app=web` {prose} set `namespace: team-0` and a long `{'y' * 500}`"
+    shortened = shorten_quoted(message)
+    assert shortened.startswith(f"selector `app=web` {prose} set `namespace: team-0` and a long `yyy")
+    assert shortened.endswith("...` (500 characters)")
 
 
 def test_a_one_megabyte_line() -> None:
