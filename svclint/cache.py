@@ -179,6 +179,7 @@ class ReportCache:
         """Paths of the files among ``items`` that the cache knows as they are now and whose
         summaries offer nothing in ``needed``: a run reporting other files can leave them out."""
         rows = self._load_rows()
+        self._seen.update(item.path for item in items)  # still in the project, even when left out
         known = {item.path for item in items
                  if (row := rows.get(item.path)) is not None and row.content == self._digest(item) and row.flags == _flags(item)}
         if not known:

@@ -167,11 +167,11 @@ def check(
     stdin_path = stdin_filename or "-"
     if "-" in targets:
         files.append(read_stream(sys.stdin.buffer, stdin_path, True, config))
-    linted = {_real(item.path) for item in files}
+    linted = {_file_identity(item.path) for item in files}
     context_files = [
         read(os.path.normpath(path), False, config, defer=deferrable)
         for path, _ in walk(context_paths(context, no_context, config, targets), config)
-        if _real(path) not in linted
+        if _file_identity(path) not in linted
     ]
     if fix or diff:
         result = _fix(files, config, parser.value, unsafe=unsafe_fixes, diff=diff,
@@ -201,8 +201,15 @@ def check(
     raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
 
 
-def _real(path: str) -> str:
-    return os.path.realpath(path) if path != "-" else path
+def _file_identity(path: str) -> object:
+    """What tells one file from another whatever the path (links, ``./``): device and inode."""
+    if path == "-":
+        return path
+    try:
+        status = os.stat(path)
+    except OSError:
+        return os.path.realpath(path)
+    return (status.st_dev, status.st_ino)
 
 
 def context_paths(given: list[str] | None, disabled: bool, config: Config, targets: list[str]) -> list[str]:

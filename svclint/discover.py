@@ -10,7 +10,6 @@ import os
 import stat
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -100,7 +99,7 @@ def read(path: str, explicit: bool, config: Config, *, defer: bool = False) -> I
         if defer and signature is not None:
             return InputFile(path, None, None, explicit, signature=signature, deferred=True)
         with open(path, "rb") as handle:
-            return replace(read_stream(handle, path, explicit, config), signature=signature)
+            return read_stream(handle, path, explicit, config, signature)
     except FileNotFoundError:
         return InputFile(path, None, "no such file (or a broken symbolic link)", explicit)
     except PermissionError:
@@ -117,12 +116,13 @@ def file_signature(status: os.stat_result) -> tuple[int, int, int, int] | None:
     return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
-def read_stream(handle: BinaryIO, path: str, explicit: bool, config: Config) -> InputFile:
+def read_stream(handle: BinaryIO, path: str, explicit: bool, config: Config,
+                signature: tuple[int, int, int, int] | None = None) -> InputFile:
     """All of a stream (stdin, a file that grew since it was measured), but never more than
     the size limit in memory: past it, the rest is counted and dropped."""
     data = handle.read(config.max_file_size + 1)
     if len(data) <= config.max_file_size:
-        return InputFile(path, data, None, explicit)
+        return InputFile(path, data, None, explicit, signature=signature)
     size = len(data)
     while chunk := handle.read(1 << 20):
         size += len(chunk)

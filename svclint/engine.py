@@ -59,7 +59,8 @@ class InputFile:
             return self
         from .discover import read
 
-        return replace(read(self.path, self.explicit, config), partial=self.partial)
+        item = read(self.path, self.explicit, config)
+        return replace(item, partial=True) if self.partial else item
 
 
 @dataclass(slots=True)

@@ -16,12 +16,17 @@ _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO
 
 
 def _marker(source: Source | None, diagnostic: Diagnostic) -> tuple[str, str] | None:
+    """The finding's line and a ``^^^`` under its range; found from the finding's offset alone,
+    since a run that reports every file of a repository should not index every line of it."""
     if source is None or not source.text:
         return None
     start, end = diagnostic.range.start, diagnostic.range.end
-    if start.line >= source.line_count:
+    text = source.text
+    if start.offset > len(text) or start.column > start.offset:
         return None
-    line = source.line_text(start.line)
+    line_start = start.offset - start.column
+    line_end = text.find("\n", start.offset)
+    line = text[line_start:len(text) if line_end == -1 else line_end].split("\r", 1)[0]
     if len(line) > 200:
         return None
     width = (end.column if end.line == start.line else len(line)) - start.column
