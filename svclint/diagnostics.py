@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from .records import record
 from .source import Position, Source
 
 
@@ -29,7 +30,8 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class Span:
     """A half-open range of offsets ``[start, end)`` in one source."""
 
@@ -37,7 +39,8 @@ class Span:
     end: int
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class Range:
     start: Position
     end: Position
@@ -47,7 +50,8 @@ class Range:
         return cls(source.position(span.start), source.position(span.end))
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class TextEdit:
     """Replace ``span`` (offsets; ``range`` is the same as positions) of the file with ``new_text``."""
 
@@ -56,7 +60,8 @@ class TextEdit:
     new_text: str
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class Fix:
     """A repair for a finding. ``safe`` fixes keep the manifest's meaning apart from the mistake."""
 
@@ -65,7 +70,8 @@ class Fix:
     safe: bool = True
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class Related:
     """Another place that explains a finding (the other Service of a collision, say)."""
 
@@ -74,7 +80,8 @@ class Related:
     message: str
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     rule_id: str
     rule_name: str

@@ -12,6 +12,7 @@ import re
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from .diagnostics import Span
 from .model import (
@@ -27,9 +28,11 @@ from .model import (
     string_value,
 )
 from .parse import Mapping, Node, Scalar, Sequence
+from .records import record
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class ValueRef:
     """A scalar in a file: its value, its span, and the span to edit (inside quotes)."""
 
@@ -43,7 +46,8 @@ class ValueRef:
         return cls(path, node.span, node.content_span, str(node.value))
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class ObjectRef:
     path: str
     span: Span  # metadata.name (the object, when it has no name node)
@@ -74,7 +78,8 @@ def folder_of(path: str) -> str:
     return os.path.dirname(os.path.normpath(path))
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class PortClaim:
     """A value that must be unique across the cluster (a nodePort, a clusterIP)."""
 
@@ -110,14 +115,22 @@ _NUMBER = re.compile(r"(?<![\w.])([0-9]{2,5})(?![\w.])")
 CONTROLLER_LABEL_KEYS = frozenset(key for labels in CONTROLLER_LABELS.values() for key in labels)
 
 
-@dataclass(frozen=True)
+@lru_cache(maxsize=4096)
+def controller_labels(kind: str, name: str) -> dict[str, re.Pattern[str]]:
+    """The labels a controller of ``kind`` adds to the pods of workload ``name``, as patterns."""
+    return {key: re.compile(pattern.replace("{name}", re.escape(name))) for key, pattern in CONTROLLER_LABELS.get(kind, {}).items()}
+
+
+@record
+@dataclass(frozen=True, slots=True)
 class Label:
     key: str
     value: str
     span: Span  # the value as written
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class ContainerPort:
     container: str
     name: str | None
@@ -126,7 +139,8 @@ class ContainerPort:
     span: Span  # the port entry
 
 
-@dataclass
+@record
+@dataclass(slots=True)
 class Workload:
     """What a Service needs to know of an object that makes pods."""
 
@@ -138,7 +152,6 @@ class Workload:
     declares_ports: bool  # some container lists ports; if none does, nothing is known of them
     service_name: ValueRef | None = None  # StatefulSet.spec.serviceName
     mentioned: frozenset[int] = frozenset()  # numbers in containers' command, args and env: ports set by flags
-    _controller: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     @property
     def loose(self) -> bool:
@@ -150,7 +163,7 @@ class Workload:
         label = self.pod_labels.get(key)
         if label is not None:
             return label.value == value or is_placeholder(label.value)
-        pattern = self._controller.get(key)
+        pattern = controller_labels(self.ref.kind, self.ref.name).get(key)
         return pattern is not None and pattern.fullmatch(value) is not None
 
     def selected_by(self, selector: dict[str, str]) -> bool:
@@ -160,7 +173,8 @@ class Workload:
         return [key for key, value in selector.items() if not self.has(key, value)]
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class ServicePort:
     name: str | None
     port: int | None
@@ -170,7 +184,8 @@ class ServicePort:
     explicit_target: bool
 
 
-@dataclass
+@record
+@dataclass(slots=True)
 class Service:
     ref: ObjectRef
     type: str
@@ -184,7 +199,8 @@ class Service:
         return {key: label.value for key, label in (self.selector or {}).items()}
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class Backend:
     """An Ingress backend that names a Service."""
 
@@ -264,7 +280,8 @@ class Index:
         by_name = self.services.get(namespace)
         return by_name.get(name, []) if by_name else []
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class Summary:
     """What one object adds to the index: values and spans, no parse tree, so summaries can be
     cached and sent between processes."""
@@ -409,8 +426,6 @@ def _workload(obj: KubeObject, ref: ObjectRef, template_path: str) -> Workload |
         ports, declares,
         ValueRef.of(obj.path, service_name) if isinstance(service_name, Scalar) and string_value(service_name) else None,
         frozenset(mentioned),
-        {key: re.compile(pattern.replace("{name}", re.escape(ref.name)))
-         for key, pattern in CONTROLLER_LABELS.get(ref.kind, {}).items()},
     )
 
 

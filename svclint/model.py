@@ -124,8 +124,18 @@ def _steps(expression: str) -> tuple[tuple[str, bool], ...]:
 
 def select(node: Node, expression: str) -> Iterator[tuple[Node, Path]]:
     """Nodes matching ``a.b[].c``: ``[]`` walks every item of a list. Wrong shapes yield nothing."""
+    steps = _steps(expression)
+    if "[]" not in expression:  # a plain field path (most rules' question): one node at most
+        found = node
+        for key, _ in steps:
+            pair = found.fields.get(key) if isinstance(found, Mapping) else None
+            if pair is None:
+                return
+            found = pair[1]
+        yield found, _keys(expression)
+        return
     current: list[tuple[Node, Path]] = [(node, ())]
-    for key, each in _steps(expression):
+    for key, each in steps:
         following: list[tuple[Node, Path]] = []
         for parent, path in current:
             pair = parent.fields.get(key) if isinstance(parent, Mapping) else None

@@ -277,6 +277,10 @@ def event_source(backend: str = "auto") -> EventSource:
 
 
 _KINDS: dict[type, str] = {}
+# Plain scalars repeat (keys above all): each text's value is resolved once per process.
+_PLAIN_VALUES: dict[str, ScalarValue] = {}
+_PLAIN_VALUES_KEPT = 100_000
+_UNRESOLVED: Any = object()
 
 
 def _event_kind(event: Any) -> str:
@@ -350,21 +354,41 @@ class _Composer:
                 parent.pairs.append((key, node))
                 pending_keys[-1] = None
 
+        kinds = _KINDS
+        plain_values = _PLAIN_VALUES
         for event in events:
-            kind = _event_kind(event)
-            if kind == "Scalar":
+            kind = kinds.get(type(event)) or _event_kind(event)
+            if kind == "Scalar":  # the hot path (three events in four): attach() written out
                 if aborted:
                     continue
-                start = base + event.start_mark.index
                 style = event.style or ""
-                tag = str(event.tag) if event.tag is not None else None
+                tag = event.tag
                 text = event.value
-                value = resolve_scalar(text, style, tag)
-                node: Node = Scalar(start, base + event.end_mark.index, tag, event.anchor, text, style, value)
+                if style or tag is not None:
+                    value = resolve_scalar(text, style, str(tag) if tag is not None else None)
+                else:
+                    value = plain_values.get(text, _UNRESOLVED)
+                    if value is _UNRESOLVED:
+                        value = resolve_plain(text)
+                        if len(plain_values) < _PLAIN_VALUES_KEPT:
+                            plain_values[text] = value
+                node: Node = Scalar(base + event.start_mark.index, base + event.end_mark.index,
+                                    str(tag) if tag is not None else None, event.anchor, text, style, value)
                 if event.anchor is not None:
                     anchors[event.anchor] = node
                     anchor_sizes[event.anchor] = 1
-                attach(node, 1)
+                if not stack:
+                    root, root_size = node, 1
+                    continue
+                parent = stack[-1]
+                sizes[-1] += 1
+                if type(parent) is Sequence:
+                    parent.items.append(node)
+                elif pending_keys[-1] is None:
+                    pending_keys[-1] = node
+                else:
+                    parent.pairs.append((pending_keys[-1], node))  # type: ignore[union-attr]
+                    pending_keys[-1] = None
             elif kind in ("MappingStart", "SequenceStart"):
                 if aborted:
                     continue

@@ -14,6 +14,8 @@ import operator
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+from .records import record
+
 BINARY_SNIFF_BYTES = 8192
 
 # The byte order marks a YAML stream may start with (UTF-32 first: its little-endian mark begins
@@ -27,7 +29,8 @@ BYTE_ORDER_MARKS = (
 )
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class Position:
     """A point in a source: offset plus 0-based line and column (code points and UTF-16)."""
 
