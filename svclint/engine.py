@@ -93,6 +93,14 @@ class RuleSet:
     object: list[ActiveRule] = field(default_factory=list)
     set: list[ActiveRule] = field(default_factory=list)
     internal: ActiveRule | None = None
+    _by_type: dict[str, list[ActiveRule]] = field(default_factory=dict)
+
+    def for_type(self, type_key: str) -> list[ActiveRule]:
+        """The object rules that apply to objects of ``type_key`` (``apps/v1/Deployment``)."""
+        found = self._by_type.get(type_key)
+        if found is None:
+            found = self._by_type[type_key] = [active for active in self.object if active.rule.applies_to(type_key)]
+        return found
 
     @classmethod
     def build(cls, config: Config, rules: Iterable[Rule] | None = None) -> RuleSet:
@@ -448,11 +456,10 @@ def _object_diagnostics(obj: KubeObject, found: _FileFindings, item: InputFile, 
     source = found.source
     sources = {source.path: source}
     ctx = ObjectContext(obj, schema, config, source.text)
-    type_key = obj.type_key
     partial = item.partial
-    for active in rules.object:
+    for active in rules.for_type(obj.type_key):
         rule = active.rule
-        if not rule.applies_to(type_key) or (partial and not rule.patches):
+        if partial and not rule.patches:
             continue
         try:
             for finding in OBJECT_CHECKS[rule.check](ctx, rule.params):

@@ -45,8 +45,9 @@ class KubeObject:
         return node.value if isinstance(node, Scalar) else None
 
     def select(self, expression: str) -> Iterator[tuple[Node, Path]]:
-        for node, path in select(self.node, expression):
-            yield node, (*self.base, *path)
+        if not self.base:  # a document's root (not an item of a List): paths need no prefix
+            return select(self.node, expression)
+        return ((node, (*self.base, *path)) for node, path in select(self.node, expression))
 
     def key_node(self, dotted: str) -> Node | None:
         """The key of the field at a dotted path (``spec.ports`` -> the ``ports`` key), to point

@@ -72,6 +72,22 @@ def describe_value(node: Node) -> str:
     return f'the string "{node.text}"'
 
 
+@dataclass(slots=True)
+class _Compiled:
+    """One schema as validation reads it (see KubeSchema._compiled_of)."""
+
+    source: SchemaDict  # as referenced (kept: its id is the cache key)
+    schema: SchemaDict  # resolved
+    label: str
+    types: tuple[str, ...] | None
+    format: str | None
+    alternatives: tuple[_Compiled, ...]
+    properties: dict[str, SchemaDict]
+    extra: Any
+    required: tuple[str, ...]
+    items: SchemaDict | None
+
+
 class KubeSchema:
     """The schemas of one Kubernetes minor version."""
 
@@ -83,6 +99,8 @@ class KubeSchema:
         self.groups: frozenset[str] = frozenset(data["x-groups"])
         self.raw = data
         self._field_index: dict[str, dict[str, list[Path]]] = {}
+        self._compiled: dict[int, _Compiled] = {}
+        self._roots: dict[str, _Compiled] = {}
 
     def type_name(self, api_version: str, kind: str) -> str | None:
         return self.kinds.get(f"{api_version}/{kind}")
@@ -164,18 +182,18 @@ class KubeSchema:
 
     def validate(self, type_name: str, root: Mapping, base_path: Path = ()) -> list[SchemaFinding]:
         findings: list[SchemaFinding] = []
-        todo: list[tuple[SchemaDict, Node, Path, Node]] = [({"$ref": f"#/$defs/{type_name}"}, root, base_path, root)]
+        todo: list[tuple[_Compiled, Node, Path, Node]] = [(self._root(type_name), root, base_path, root)]
+        compiled_of = self._compiled_of
         while todo:
-            schema, node, path, owner = todo.pop()
-            label = _label_of(schema)
-            schema = self.resolve(schema)
-            problem = self._type_problem(schema, node)
+            compiled, node, path, owner = todo.pop()
+            schema = compiled.schema
+            problem = self._type_problem(compiled, node)
             if problem is not None:
-                findings.append(self._type_finding(problem, node, path, schema.get("format")))
+                findings.append(self._type_finding(problem, node, path, compiled.format))
                 continue
             if isinstance(node, Mapping):
-                properties: dict[str, SchemaDict] = schema.get("properties") or {}
-                extra = schema.get("additionalProperties")
+                properties = compiled.properties
+                extra = compiled.extra
                 if not properties and extra is None:
                     continue  # free-form object (RawExtension, JSON)
                 for name, (key, value) in node.fields.items():
@@ -184,39 +202,62 @@ class KubeSchema:
                         sub = extra
                     if sub is None:
                         if extra is not True:
-                            findings.append(self._unknown_field(type_name, schema, label, name, key, (*path, name), base_path))
+                            findings.append(self._unknown_field(type_name, schema, compiled.label, name, key, (*path, name), base_path))
                         continue
-                    todo.append((sub, value, (*path, name), key))
-                for name in schema.get("required") or ():
+                    todo.append((compiled_of(sub), value, (*path, name), key))
+                for name in compiled.required:
                     if name not in node.fields:
                         findings.append(SchemaFinding(
                             "missing-field", owner, path,
-                            f"required field `{name}` is missing from {label} at `{format_path(path) or 'the document root'}`",
+                            f"required field `{name}` is missing from {compiled.label} at `{format_path(path) or 'the document root'}`",
                         ))
             elif isinstance(node, Sequence):
-                items = schema.get("items")
+                items = compiled.items
                 if items is not None:
+                    item_compiled = compiled_of(items)
                     for index, item in enumerate(node.items):
-                        todo.append((items, item, (*path, index), item))
+                        todo.append((item_compiled, item, (*path, index), item))
         findings.sort(key=lambda finding: finding.node.start)
         return findings
 
-    def _type_problem(self, schema: SchemaDict, node: Node) -> str | None:
-        """None when ``node`` is a valid value for ``schema``, else the expected type's name."""
+    def _root(self, type_name: str) -> _Compiled:
+        root = self._roots.get(type_name)
+        if root is None:
+            root = self._roots[type_name] = self._compiled_of({"$ref": f"#/$defs/{type_name}"})
+        return root
+
+    def _compiled_of(self, schema: SchemaDict) -> _Compiled:
+        """What validation asks of a (sub)schema, worked out once: schemas are shared by every
+        object of a kind, and validation visits each of them per node."""
+        found = self._compiled.get(id(schema))
+        if found is None:
+            resolved = self.resolve(schema)
+            declared = resolved.get("type")
+            types = None if declared is None else (
+                (declared,) if isinstance(declared, str) else tuple(t for t in declared if t != "null"))
+            found = _Compiled(
+                schema, resolved, _label_of(schema), types, resolved.get("format"),
+                tuple(self._compiled_of(self.resolve(alternative)) for alternative in resolved.get("oneOf") or ()),
+                resolved.get("properties") or {}, resolved.get("additionalProperties"),
+                tuple(resolved.get("required") or ()), resolved.get("items"),
+            )
+            self._compiled[id(schema)] = found  # the entry holds ``schema``, so its id is not reused
+        return found
+
+    def _type_problem(self, compiled: _Compiled, node: Node) -> str | None:
+        """None when ``node`` is a valid value for the schema, else the expected type's name."""
         if isinstance(node, Scalar) and node.value is None:
             return None  # JSON null: the field is left unset
-        alternatives = schema.get("oneOf")
+        alternatives = compiled.alternatives
         if alternatives:
-            resolved = [self.resolve(alternative) for alternative in alternatives]
-            if any(self._type_problem(alternative, node) is None for alternative in resolved):
+            if any(self._type_problem(alternative, node) is None for alternative in alternatives):
                 return None
-            return " or ".join(str(self._type_problem(alternative, node)) for alternative in resolved)
-        declared = schema.get("type")
-        if declared is None:
+            return " or ".join(str(self._type_problem(alternative, node)) for alternative in alternatives)
+        types = compiled.types
+        if types is None:
             return None
-        types = [declared] if isinstance(declared, str) else [t for t in declared if t != "null"]
         for expected in types:
-            if _matches(expected, schema.get("format"), node):
+            if _matches(expected, compiled.format, node):
                 return None
         return " or ".join(_TYPE_WORDS.get(t, t) for t in types)
 
