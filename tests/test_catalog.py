@@ -46,3 +46,22 @@ def test_messages_format_with_their_checks_arguments() -> None:
     for rule in builtin_rules():
         assert rule.message.strip()
         assert rule.summary.endswith((".", ")", "`")), rule.id
+
+
+def test_the_rules_page_every_finding_links_to_is_generated_from_the_rules() -> None:
+    """docs/rules.md is what scripts/gen_docs.py makes of rules/, and it holds the anchor of every
+    rule's docs link (GitHub makes `## SVC203 invalid-session-affinity` #svc203-invalid-session-affinity)."""
+    import re
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from gen_docs import OUTPUT, render  # type: ignore[import-not-found]
+
+    text = OUTPUT.read_text(encoding="utf-8")
+    assert text == render(builtin_rules()), "docs/rules.md is stale: run python scripts/gen_docs.py"
+    anchors = {re.sub(r"[^a-z0-9 -]", "", heading.lower()).replace(" ", "-")
+               for heading in re.findall(r"^## (.+)$", text, re.MULTILINE)}
+    for rule in builtin_rules():
+        assert rule.docs_url.endswith("/docs/rules.md#" + f"{rule.id.lower()}-{rule.name}")
+        assert rule.docs_url.rsplit("#", 1)[1] in anchors
