@@ -6,6 +6,7 @@ Exit codes: 0 no finding at or above the failing severity (``--fail-on``, defaul
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import gc
 import os
@@ -348,9 +349,7 @@ def _exit_now(code: object) -> NoReturn:
     if code is not None and not isinstance(code, int):
         sys.stderr.write(f"{code}\n")
         code = 1
-    try:
+    with contextlib.suppress(BrokenPipeError, ValueError):  # the reader went away (`| head`), or closed it
         sys.stdout.flush()
         sys.stderr.flush()
-    except (BrokenPipeError, ValueError):  # the reader went away (`svclint check | head`), or closed it
-        pass
     os._exit(code or 0)

@@ -329,12 +329,12 @@ def offers(summary: Summary) -> set[str]:
 
 
 def needs(summary: Summary) -> set[str]:
-    """The keys of the summaries that cross-checks of this (reported) summary may read."""
-    keys = set(ALWAYS_NEEDED)
+    """The keys of the summaries that cross-checks of this (reported) summary may read, besides
+    ALWAYS_NEEDED (which every run reads)."""
     ref = summary.ref
     if ref is None:
-        return keys
-    keys.add(f"ns:{ref.namespace}")
+        return set()
+    keys = {f"ns:{ref.namespace}"}
     keys.update(f"claim:{kind}:{claim.value}" for kind, claim in summary.claims)
     service = summary.service
     if service is not None and service.selector:
