@@ -1,7 +1,8 @@
 """YAML text -> documents of nodes that keep their source offsets.
 
-The composer consumes *events*, which both libyaml (through PyYAML's C binding, the fast path)
-and ruamel.yaml (pure Python, the reference) produce with the same shape and the same marks.
+The composer consumes *events*, which both libyaml (through PyYAML's C binding) and ruamel.yaml
+(pure Python, the reference) produce with the same shape and the same marks. Most manifests skip
+it: libyaml's own composer builds the same nodes faster (the fast path, below).
 Scalars are resolved the way Kubernetes resolves them (go-yaml v2 via sigs.k8s.io/yaml, YAML 1.1
 style: ``yes``/``on`` are booleans, ``0755`` is octal), not the way either Python library would.
 
@@ -13,8 +14,10 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from .diagnostics import Span
@@ -45,7 +48,10 @@ class Scalar(Node):
         self, start: int, end: int, tag: str | None, anchor: str | None,
         text: str, style: str, value: ScalarValue,
     ) -> None:
-        super().__init__(start, end, tag, anchor)
+        self.start = start  # not super().__init__(): one call less on the hottest constructor
+        self.end = end
+        self.tag = tag
+        self.anchor = anchor
         self.text = text
         self.style = style
         self.value = value
@@ -71,7 +77,10 @@ class Mapping(Node):
     __slots__ = ("fields", "flow", "pairs")
 
     def __init__(self, start: int, end: int, tag: str | None, anchor: str | None, flow: bool) -> None:
-        super().__init__(start, end, tag, anchor)
+        self.start = start
+        self.end = end
+        self.tag = tag
+        self.anchor = anchor
         self.flow = flow
         self.pairs: list[tuple[Node, Node]] = []
         self.fields: dict[str, tuple[Node, Node]] = {}
@@ -92,7 +101,10 @@ class Sequence(Node):
     __slots__ = ("flow", "items")
 
     def __init__(self, start: int, end: int, tag: str | None, anchor: str | None, flow: bool) -> None:
-        super().__init__(start, end, tag, anchor)
+        self.start = start
+        self.end = end
+        self.tag = tag
+        self.anchor = anchor
         self.flow = flow
         self.items: list[Node] = []
 
@@ -106,8 +118,6 @@ class Document:
 
     index: int
     root: Node | None
-    start: int
-    end: int
 
 
 @dataclass(slots=True)
@@ -246,9 +256,9 @@ EventSource = Callable[[str], Iterable[Any]]
 
 
 def _libyaml_events(text: str) -> Iterable[Any]:
-    import yaml
+    from yaml._yaml import CParser
 
-    return yaml.parse(text, Loader=yaml.CSafeLoader)
+    return iter(CParser(text).get_event, None)  # not yaml.parse(): no Python generator per event
 
 
 def _ruamel_events(text: str) -> Iterable[Any]:
@@ -271,16 +281,28 @@ def available_backends() -> list[str]:
 
 
 def event_source(backend: str = "auto") -> EventSource:
+    """The event parser of a backend; "libyaml-events" is libyaml without the composer fast path."""
     if backend == "auto":
         backend = available_backends()[0]
-    return {"libyaml": _libyaml_events, "ruamel": _ruamel_events}[backend]
+    return {"libyaml": _libyaml_events, "libyaml-events": _libyaml_events, "ruamel": _ruamel_events}[backend]
 
 
 _KINDS: dict[type, str] = {}
-# Plain scalars repeat (keys above all): each text's value is resolved once per process.
-_PLAIN_VALUES: dict[str, ScalarValue] = {}
-_PLAIN_VALUES_KEPT = 100_000
-_UNRESOLVED: Any = object()
+
+
+class _PlainValues(dict[str, ScalarValue]):
+    """Plain scalars repeat (keys above all): each text's value is resolved once per process."""
+
+    KEPT = 100_000
+
+    def __missing__(self, text: str) -> ScalarValue:
+        value = resolve_plain(text)
+        if len(self) < self.KEPT:
+            self[text] = value
+        return value
+
+
+_PLAIN_VALUES = _PlainValues()
 
 
 def _event_kind(event: Any) -> str:
@@ -289,6 +311,133 @@ def _event_kind(event: Any) -> str:
         kind = type(event).__name__.removesuffix("Event")
         _KINDS[type(event)] = kind
     return kind
+
+
+# --- libyaml's composer (the fast path) -------------------------------------------------------
+#
+# PyYAML's C extension composes whole documents in C, calling back only to make each node. Its
+# node classes are globals of yaml._yaml: swapped, while PYYAML_C_LOCK is held, for factories
+# of *our* nodes, it builds the same trees as _Composer does from events, at twice the speed.
+# It knows nothing of our limits or of YAML 1.1 resolution, so it takes only what it does exactly
+# like _Composer: streams without aliases, anchors and tags (the regex below; the scalar factory
+# resolves), small enough to compose whole, nesting no deeper than max-depth. Anything else, and
+# any error, goes to the event composer, which reports it. tests/test_fast_path.py holds the
+# two to the same trees and findings.
+
+_FAST_PATH_MAX_CHARS = 1_000_000  # composed whole before the first document is yielded
+_FAST_PATH_MAX_DEPTH = 1_000  # libyaml's composer recurses on the C stack: keep it shallow
+
+# Held while yaml._yaml makes svclint nodes: any other use of PyYAML's C loader in this process
+# (registry.load_yaml) takes it too, or it would get our nodes.
+PYYAML_C_LOCK = threading.Lock()
+
+
+def _may_hold_node_properties(text: str) -> bool:
+    """Whether an alias, anchor or tag may start somewhere in ``text`` (`*`, `&` or `!` at the
+    start of a token); most manifests have none of the three characters at all."""
+    for indicator in "*&!":
+        at = text.find(indicator)
+        while at != -1:
+            if at == 0 or text[at - 1] in " \t\r\n[]{},":
+                return True
+            at = text.find(indicator, at + 1)
+    return False
+
+
+class _FastPathDeclined(Exception):
+    """Something the fast path does not reproduce exactly (too deep); the event composer runs."""
+
+
+class _Composition:
+    """What the node factories of the composition under way share (one at a time: the lock)."""
+
+    mappings: list[Mapping] = []  # noqa: RUF012 - in the order they start, for building fields children first
+    depth = 0
+    max_depth = 0
+
+
+def _fast_scalar(tag: Any, text: str, start_mark: Any, end_mark: Any, style: str) -> Scalar:
+    value = _PLAIN_VALUES[text] if not style else text  # style: "" for plain scalars
+    return Scalar(start_mark.index, end_mark.index, None, None, text, style, value)
+
+
+def _fast_mapping(tag: Any, pairs: list[tuple[Node, Node]], start_mark: Any, end_mark: Any, flow: bool | None) -> Mapping:
+    _Composition.depth += 1
+    if _Composition.depth > _Composition.max_depth:
+        raise _FastPathDeclined
+    node = Mapping(start_mark.index, start_mark.index, None, None, bool(flow))
+    node.pairs = pairs  # the list libyaml goes on to fill
+    _Composition.mappings.append(node)
+    return node
+
+
+def _fast_sequence(tag: Any, items: list[Node], start_mark: Any, end_mark: Any, flow: bool | None) -> Sequence:
+    _Composition.depth += 1
+    if _Composition.depth > _Composition.max_depth:
+        raise _FastPathDeclined
+    node = Sequence(start_mark.index, start_mark.index, None, None, bool(flow))
+    node.items = items
+    return node
+
+
+def _end_at(node: Mapping | Sequence, mark: Any) -> None:
+    """libyaml's composer sets ``end_mark`` on a collection once its last child is made."""
+    node.end = mark.index
+    _Composition.depth -= 1
+
+
+Mapping.end_mark = Sequence.end_mark = property(None, _end_at)  # type: ignore[attr-defined]
+
+
+@cache
+def _node_parser() -> Any:
+    """PyYAML's C parser with its resolver left out (our scalar factory resolves), or None."""
+    try:
+        import yaml._yaml as cyaml
+    except ImportError:  # pragma: no cover - PyYAML built without libyaml
+        return None
+    if not all(hasattr(cyaml, name) for name in ("ScalarNode", "MappingNode", "SequenceNode", "CParser")):
+        return None  # pragma: no cover - a PyYAML unlike 5.x and 6.x
+
+    class NodeParser(cyaml.CParser):
+        # Called for every node, their results unused (our factories take no tag): any C
+        # callable of the right arity does, and costs less than a Python function.
+        resolve = staticmethod(slice)  # (kind, value, implicit)
+        descend_resolver = staticmethod(slice)  # (parent, index)
+        ascend_resolver = staticmethod(tuple)  # ()
+
+    return cyaml, NodeParser
+
+
+def _fast_documents(text: str, limits: ParseLimits, problems: list[ParseProblem]) -> list[Document] | None:
+    """All documents of ``text`` by libyaml's composer, or None where it does not apply."""
+    if len(text) > _FAST_PATH_MAX_CHARS or limits.max_depth > _FAST_PATH_MAX_DEPTH or _may_hold_node_properties(text):
+        return None
+    found = _node_parser()
+    if found is None:
+        return None  # pragma: no cover
+    cyaml, parser_class = found
+    documents: list[Document] = []
+    fields_problems: list[ParseProblem] = []
+    with PYYAML_C_LOCK:
+        originals = cyaml.ScalarNode, cyaml.MappingNode, cyaml.SequenceNode
+        cyaml.ScalarNode, cyaml.MappingNode, cyaml.SequenceNode = _fast_scalar, _fast_mapping, _fast_sequence
+        _Composition.depth, _Composition.max_depth = 0, limits.max_depth
+        try:
+            parser = parser_class(text)
+            while parser.check_node():
+                if len(documents) >= limits.max_documents:
+                    return None
+                documents.append(Document(len(documents), parser.get_node()))
+            for mapping in reversed(_Composition.mappings):  # children first (no aliases: each node once)
+                build_fields(mapping, fields_problems)
+        except Exception:  # a YAML error, too deep: the event composer reports it
+            return None
+        finally:
+            cyaml.ScalarNode, cyaml.MappingNode, cyaml.SequenceNode = originals
+            _Composition.mappings.clear()
+    problems.extend(fields_problems)
+    return documents
 
 
 # --- the composer ------------------------------------------------------------------------------
@@ -367,11 +516,7 @@ class _Composer:
                 if style or tag is not None:
                     value = resolve_scalar(text, style, str(tag) if tag is not None else None)
                 else:
-                    value = plain_values.get(text, _UNRESOLVED)
-                    if value is _UNRESOLVED:
-                        value = resolve_plain(text)
-                        if len(plain_values) < _PLAIN_VALUES_KEPT:
-                            plain_values[text] = value
+                    value = plain_values[text]
                 node: Node = Scalar(base + event.start_mark.index, base + event.end_mark.index,
                                     str(tag) if tag is not None else None, event.anchor, text, style, value)
                 if event.anchor is not None:
@@ -399,7 +544,7 @@ class _Composer:
                         "(raise limits.max-depth in the config if this is intended)",
                         Span(at, base + event.end_mark.index),
                     ))
-                    yield Document(index, None, doc_start, at)
+                    yield Document(index, None)
                     raise _DocumentAbandoned(at)
                 flow = bool(event.flow_style)
                 tag = str(event.tag) if event.tag is not None else None
@@ -421,7 +566,7 @@ class _Composer:
                 size = sizes.pop()
                 container.end = base + event.end_mark.index
                 if isinstance(container, Mapping):
-                    self._build_fields(container)
+                    build_fields(container, self.problems)
                 if container.anchor is not None:
                     open_anchors.discard(container.anchor)
                     anchors[container.anchor] = container
@@ -461,43 +606,47 @@ class _Composer:
                         Span(doc_start, doc_start),
                     ))
                     raise _DocumentAborted
-                yield Document(index, None if aborted else root, doc_start, base + event.end_mark.index)
+                yield Document(index, None if aborted else root)
                 index += 1
                 root = None  # the caller may be done with it: do not keep it alive
 
-    def _build_fields(self, mapping: Mapping) -> None:
-        fields = mapping.fields
-        merged: dict[str, tuple[Node, Node]] = {}
-        for key, value in mapping.pairs:
-            if isinstance(key, Scalar) and key.plain and key.text == "<<" and key.tag is None:
-                sources = value.items if isinstance(value, Sequence) else [value]
-                for source in sources:
-                    if isinstance(source, Mapping):
-                        for name, pair in source.fields.items():
-                            merged.setdefault(name, pair)
-                    else:
-                        self.problems.append(ParseProblem(
-                            "syntax", "a merge key (<<) takes a mapping or a list of mappings", source.span
-                        ))
-                continue
-            json_name = json_key(key)
-            if json_name is None:
-                self.problems.append(ParseProblem(
-                    "key-type", "a mapping key must be a string (Kubernetes manifests are JSON objects)",
-                    key.span,
-                ))
-                continue
-            previous = fields.get(json_name)
-            if previous is not None:
-                self.problems.append(ParseProblem(
-                    "duplicate-key",
-                    f"duplicate key `{json_name}`; the API server rejects it (the first is at the related location)",
-                    key.span,
-                    [(previous[0].span, f"first `{json_name}`")],
-                ))
-            fields[json_name] = (key, value)
-        for name, pair in merged.items():
-            fields.setdefault(name, pair)
+
+def build_fields(mapping: Mapping, problems: list[ParseProblem]) -> None:
+    """Fill ``mapping.fields`` (the JSON view) from its pairs: merge keys applied, later keys win,
+    duplicate and non-string keys reported."""
+    fields = mapping.fields
+    merged: dict[str, tuple[Node, Node]] = {}
+    for key, value in mapping.pairs:
+        key_value = key.value if isinstance(key, Scalar) else None
+        json_name = key_value if type(key_value) is str else json_key(key)
+        if json_name == "<<" and isinstance(key, Scalar) and key.plain and key.tag is None:
+            sources = value.items if isinstance(value, Sequence) else [value]
+            for source in sources:
+                if isinstance(source, Mapping):
+                    for name, pair in source.fields.items():
+                        merged.setdefault(name, pair)
+                else:
+                    problems.append(ParseProblem(
+                        "syntax", "a merge key (<<) takes a mapping or a list of mappings", source.span
+                    ))
+            continue
+        if json_name is None:
+            problems.append(ParseProblem(
+                "key-type", "a mapping key must be a string (Kubernetes manifests are JSON objects)",
+                key.span,
+            ))
+            continue
+        previous = fields.get(json_name)
+        if previous is not None:
+            problems.append(ParseProblem(
+                "duplicate-key",
+                f"duplicate key `{json_name}`; the API server rejects it (the first is at the related location)",
+                key.span,
+                [(previous[0].span, f"first `{json_name}`")],
+            ))
+        fields[json_name] = (key, value)
+    for name, pair in merged.items():
+        fields.setdefault(name, pair)
 
 
 def _error_span(exc: Exception, text: str) -> tuple[int, str]:
@@ -556,6 +705,11 @@ def iter_documents(text: str, problems: list[ParseProblem], *, backend: str = "a
     # Raw tabs in valid JSON are only ever whitespace, which YAML rejects in places. Replacing
     # them keeps the length, so every offset stays true to the original text.
     parse_text = text.replace("\t", " ") if looks_like_json(text) else text
+    if (backend == "libyaml" or (backend == "auto" and available_backends()[0] == "libyaml")):
+        documents = _fast_documents(parse_text, limits, problems)
+        if documents is not None:
+            yield from documents
+            return
     events = event_source(backend)
     composer = _Composer(limits, problems)
     base = 0

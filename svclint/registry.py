@@ -75,8 +75,11 @@ def _rule_files() -> Iterator[Traversable]:
 def load_yaml(text: str) -> Any:
     import yaml
 
+    from .parse import PYYAML_C_LOCK
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)
+    with PYYAML_C_LOCK:  # see parse.py: the fast path lends PyYAML's C composer our node classes
+        return yaml.load(text, Loader=loader)
 
 
 def rule_schema() -> dict[str, Any]:

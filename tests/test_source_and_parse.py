@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from svclint.parse import Mapping, Scalar, parse, resolve_plain, to_data
+from svclint.parse import Mapping, Scalar, nodes, parse, resolve_plain, to_data
 from svclint.source import DecodeError, Source, decode, line_starts, utf16_length
 
 texts = st.text(alphabet=st.sampled_from(list("ab:- \n\r\t{}[]'\"#&*!|>é😀0")), max_size=200)
@@ -69,7 +69,8 @@ def test_parser_never_raises_and_spans_stay_inside(text: str) -> None:
         for problem in stream.problems:
             assert 0 <= problem.span.start <= problem.span.end <= len(text)
         for document in stream.documents:
-            assert 0 <= document.start <= document.end <= len(text)
+            for node in nodes(document):
+                assert 0 <= node.start <= node.end <= len(text)
 
 
 def _walk(node: object) -> list[object]:
