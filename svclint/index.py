@@ -11,7 +11,7 @@ import os
 import re
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .diagnostics import Span
@@ -358,16 +358,16 @@ def summarize(obj: KubeObject, default_namespace: str, text: str = "") -> Summar
     ref = ObjectRef(obj.path, (name_node or obj.node).span, obj.kind, obj.namespace or default_namespace, obj.name,
                     bool(obj.namespace))
     digest = zlib.crc32(text[obj.node.start:obj.node.end].encode("utf-8", "replace"))
-    summary = Summary(namespace_use, ref, digest, (obj.api_version, obj.kind))
+    type_ = (obj.api_version, obj.kind)
     if obj.api_version == "v1" and obj.kind == "Service":
         service, claims = _service(obj, ref)
-        return replace(summary, service=service, claims=claims)
+        return Summary(namespace_use, ref, digest, type_, claims=claims, service=service)
     if obj.kind == "Ingress" and obj.api_version.startswith(("networking.k8s.io/", "extensions/")):
-        return replace(summary, backends=_backends(obj, ref))
+        return Summary(namespace_use, ref, digest, type_, backends=_backends(obj, ref))
     template = pod_template_path(obj) if obj.kind != "Namespace" else None
     if template is not None:
-        return replace(summary, workload=_workload(obj, ref, template))
-    return summary
+        return Summary(namespace_use, ref, digest, type_, workload=_workload(obj, ref, template))
+    return Summary(namespace_use, ref, digest, type_)
 
 
 def _service(obj: KubeObject, ref: ObjectRef) -> tuple[Service, tuple[tuple[str, PortClaim], ...]]:

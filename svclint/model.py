@@ -32,22 +32,34 @@ class KubeObject:
     name: str | None
     namespace: str | None
     ignored_rules: frozenset[str] = field(default_factory=frozenset)
+    # Dozens of rules ask each object the same few questions: each is answered once.
+    _got: dict[str, Node | None] = field(default_factory=dict, repr=False, compare=False)
+    _selected: dict[str, list[tuple[Node, Path]]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def type_key(self) -> str:
         return f"{self.api_version}/{self.kind}"
 
     def get(self, dotted: str) -> Node | None:
-        return get(self.node, dotted)
+        try:
+            return self._got[dotted]
+        except KeyError:
+            found = self._got[dotted] = get(self.node, dotted)
+            return found
 
     def value(self, dotted: str) -> object:
         node = self.get(dotted)
         return node.value if isinstance(node, Scalar) else None
 
-    def select(self, expression: str) -> Iterator[tuple[Node, Path]]:
-        if not self.base:  # a document's root (not an item of a List): paths need no prefix
-            return select(self.node, expression)
-        return ((node, (*self.base, *path)) for node, path in select(self.node, expression))
+    def select(self, expression: str) -> list[tuple[Node, Path]]:
+        found = self._selected.get(expression)
+        if found is None:
+            if not self.base:  # a document's root (not an item of a List): paths need no prefix
+                found = list(select(self.node, expression))
+            else:
+                found = [(node, (*self.base, *path)) for node, path in select(self.node, expression)]
+            self._selected[expression] = found
+        return found
 
     def key_node(self, dotted: str) -> Node | None:
         """The key of the field at a dotted path (``spec.ports`` -> the ``ports`` key), to point

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -86,6 +86,17 @@ class _Compiled:
     extra: Any
     required: tuple[str, ...]
     items: SchemaDict | None
+    # What passes without a closer look: value types of scalars (None, JSON null, always) and
+    # node types. Integers (ranges) and alternatives (oneOf) always get the closer look.
+    plain_values: frozenset[type]
+    plain_nodes: frozenset[type]
+    children: dict[str, _Compiled]  # compiled properties, filled in as fields are met
+
+
+_QUICK_VALUES: dict[str, tuple[type, ...]] = {"string": (str,), "boolean": (bool,)}
+_QUICK_NODES: dict[str, type] = {"object": Mapping, "array": Sequence}
+_ANY: frozenset[type] = frozenset({str, bool, int, float, type(None), Mapping, Sequence})
+_Pending = tuple[_Compiled, Node, Path, "str | int | None", Node]  # see KubeSchema.validate
 
 
 class KubeSchema:
@@ -182,43 +193,61 @@ class KubeSchema:
 
     def validate(self, type_name: str, root: Mapping, base_path: Path = ()) -> list[SchemaFinding]:
         findings: list[SchemaFinding] = []
-        todo: list[tuple[_Compiled, Node, Path, Node]] = [(self._root(type_name), root, base_path, root)]
-        compiled_of = self._compiled_of
+        # (schema, node, its parent's path, the step from there, where a missing field is reported);
+        # a node's own path is made only when needed: most nodes are valid scalars.
+        todo: list[_Pending] = [(self._root(type_name), root, base_path, None, root)]
         while todo:
-            compiled, node, path, owner = todo.pop()
-            schema = compiled.schema
+            compiled, node, parent_path, step, owner = todo.pop()
+            node_type = type(node)
+            if node_type is Scalar:
+                if type(node.value) in compiled.plain_values:  # type: ignore[attr-defined]
+                    continue
+            elif node_type in compiled.plain_nodes:
+                path = parent_path if step is None else (*parent_path, step)
+                if node_type is Mapping:
+                    self._fields(compiled, node, path, owner, type_name, base_path, todo, findings)  # type: ignore[arg-type]
+                elif compiled.items is not None:
+                    item_compiled = self._compiled_of(compiled.items)
+                    for index, item in enumerate(node.items):  # type: ignore[attr-defined]
+                        todo.append((item_compiled, item, path, index, item))
+                continue
+            # A closer look: integer ranges, alternatives (oneOf), wrong types.
             problem = self._type_problem(compiled, node)
             if problem is not None:
+                path = parent_path if step is None else (*parent_path, step)
                 findings.append(self._type_finding(problem, node, path, compiled.format))
-                continue
-            if isinstance(node, Mapping):
-                properties = compiled.properties
-                extra = compiled.extra
-                if not properties and extra is None:
-                    continue  # free-form object (RawExtension, JSON)
-                for name, (key, value) in node.fields.items():
-                    sub = properties.get(name)
-                    if sub is None and isinstance(extra, dict):
-                        sub = extra
-                    if sub is None:
-                        if extra is not True:
-                            findings.append(self._unknown_field(type_name, schema, compiled.label, name, key, (*path, name), base_path))
-                        continue
-                    todo.append((compiled_of(sub), value, (*path, name), key))
-                for name in compiled.required:
-                    if name not in node.fields:
-                        findings.append(SchemaFinding(
-                            "missing-field", owner, path,
-                            f"required field `{name}` is missing from {compiled.label} at `{format_path(path) or 'the document root'}`",
-                        ))
-            elif isinstance(node, Sequence):
-                items = compiled.items
-                if items is not None:
-                    item_compiled = compiled_of(items)
-                    for index, item in enumerate(node.items):
-                        todo.append((item_compiled, item, (*path, index), item))
+            elif node_type is not Scalar:  # valid as one of the alternatives: walk it as such
+                todo.append((replace(compiled, plain_nodes=frozenset({node_type})), node, parent_path, step, owner))
         findings.sort(key=lambda finding: finding.node.start)
         return findings
+
+    def _fields(self, compiled: _Compiled, node: Mapping, path: Path, owner: Node, type_name: str, base_path: Path,
+                todo: list[_Pending], findings: list[SchemaFinding]) -> None:
+        """Queue a mapping's fields for validation; report unknown and missing ones."""
+        properties = compiled.properties
+        extra = compiled.extra
+        if not properties and extra is None:
+            return  # free-form object (RawExtension, JSON)
+        children = compiled.children
+        for name, (key, value) in node.fields.items():
+            sub = children.get(name)
+            if sub is None:
+                schema = properties.get(name)
+                if schema is None and isinstance(extra, dict):
+                    schema = extra
+                if schema is None:
+                    if extra is not True:
+                        findings.append(self._unknown_field(type_name, compiled.schema, compiled.label, name, key,
+                                                            (*path, name), base_path))
+                    continue
+                sub = children[name] = self._compiled_of(schema)
+            todo.append((sub, value, path, name, key))
+        for name in compiled.required:
+            if name not in node.fields:
+                findings.append(SchemaFinding(
+                    "missing-field", owner, path,
+                    f"required field `{name}` is missing from {compiled.label} at `{format_path(path) or 'the document root'}`",
+                ))
 
     def _root(self, type_name: str) -> _Compiled:
         root = self._roots.get(type_name)
@@ -235,11 +264,15 @@ class KubeSchema:
             declared = resolved.get("type")
             types = None if declared is None else (
                 (declared,) if isinstance(declared, str) else tuple(t for t in declared if t != "null"))
+            alternatives = tuple(self._compiled_of(self.resolve(alternative)) for alternative in resolved.get("oneOf") or ())
+            plain = _ANY if types is None and not alternatives else frozenset(
+                [*(kind for name in types or () for kind in _QUICK_VALUES.get(name, ())),
+                 *(_QUICK_NODES[name] for name in types or () if name in _QUICK_NODES)])
             found = _Compiled(
-                schema, resolved, _label_of(schema), types, resolved.get("format"),
-                tuple(self._compiled_of(self.resolve(alternative)) for alternative in resolved.get("oneOf") or ()),
+                schema, resolved, _label_of(schema), types, resolved.get("format"), alternatives,
                 resolved.get("properties") or {}, resolved.get("additionalProperties"),
                 tuple(resolved.get("required") or ()), resolved.get("items"),
+                plain - {Mapping, Sequence} | {type(None)}, plain & {Mapping, Sequence}, {},
             )
             self._compiled[id(schema)] = found  # the entry holds ``schema``, so its id is not reused
         return found

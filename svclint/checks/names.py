@@ -80,10 +80,13 @@ def namespace_spelling(ctx: SetContext, params: Params) -> Iterator[Finding]:
     """A namespace one slip away from a known namespace (``deafult``)."""
     index = ctx.index
     known = set(BUILTIN_NAMESPACES) | set(ctx.config.namespaces) | set(index.namespaces)
+    matches: dict[str, str | None] = {}  # a repository names a few namespaces many times
     for use in index.namespace_uses:
         if not index.reported(use.path):
             continue
-        match = close_name(use.value, known)
+        if use.value not in matches:
+            matches[use.value] = close_name(use.value, known)
+        match = matches[use.value]
         if match is None:
             continue
         fix = FixSpec(f"Use namespace {match}", [Edit(use.edit_span, match)], safe=False)
@@ -110,7 +113,6 @@ def label_syntax(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     for mapping, path in _label_maps(ctx, params):
         total = 0
         for key, (key_node, value_node) in mapping.fields.items():
-            field = format_path((*path, key))
             value = value_node.value if isinstance(value_node, Scalar) else None
             if part == "annotation-key":
                 total += len(key) + (len(value) if isinstance(value, str) else 0)
@@ -125,7 +127,7 @@ def label_syntax(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
                 reasons = label_value(value)
                 node = value_node
             if reasons and not is_placeholder(key):
-                yield Finding(node, {"field": field, "value": key if part != "value" else value,
+                yield Finding(node, {"field": format_path((*path, key)), "value": key if part != "value" else value,
                                      "detail": "; ".join(reasons)})
         if part == "annotation-key" and total > ANNOTATIONS_MAX_BYTES:
             yield Finding(ctx.obj.key_node("metadata.annotations") or mapping, {"field": format_path(path), "value": "",
