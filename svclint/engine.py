@@ -8,6 +8,7 @@ index of ``files`` plus ``context`` (pre-commit passes changed files, the reposi
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import re
 import traceback
@@ -370,23 +371,45 @@ def _fill(positions: list[int], reports: list[FileReport | None], sources: dict[
 
 
 PARALLEL_MIN_BYTES = 2_000_000  # below this, starting workers costs more than it saves
+SHARES_PER_JOB = 16  # the finer the shares, the closer the processes finish together
 _job: tuple[list[InputFile], list[bool], RuleSet, KubeSchema, Config, str] | None = None
 
 
 def _analyse_in_workers(inputs: list[InputFile], diagnose: list[bool], todo: list[int], rules: RuleSet,
                         schema: KubeSchema, config: Config, backend: str, jobs: int) -> Iterator[tuple[int, FileReport]]:
+    """The files at ``todo``, shared by this process and ``jobs`` - 1 forked workers: the workers
+    take shares from the front, this process from the back until they meet (a share no worker
+    has started is cancelled and done here). Only the workers' reports travel, pickled."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     global _job
     _job = (inputs, diagnose, rules, schema, config, backend)  # forked workers inherit it: nothing to pickle
     try:
-        shares = [todo[start::jobs * 4] for start in range(jobs * 4)]
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            for share, reports in zip(shares, pool.map(_analyse_share, shares), strict=True):
-                yield from zip(share, reports, strict=True)
+        shares = _shares(todo, jobs * SHARES_PER_JOB)
+        with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_analyse_share, share) for share in shares]
+            for share, future in zip(reversed(shares), reversed(futures), strict=True):
+                if not future.cancel():
+                    break  # a worker has it: the rest are theirs too
+                yield from zip(share, _analyse_share(share), strict=True)
+            for share, future in zip(shares, futures, strict=True):
+                if not future.cancelled():
+                    yield from zip(share, future.result(), strict=True)
     finally:
         _job = None
+
+
+def _shares(todo: list[int], count: int) -> list[list[int]]:
+    """``todo`` in about ``count`` shares, large at both ends and small in the middle: the workers
+    take them from the front and this process from the back, so whoever meets the other in the
+    middle has only a small share left to finish."""
+    half = max(1, count // 2)
+    weights = [half - index for index in range(half)]  # half, ..., 1
+    weights += weights[::-1]
+    total = sum(weights)
+    bounds = [round(len(todo) * sum(weights[:index]) / total) for index in range(len(weights) + 1)]
+    return [todo[start:end] for start, end in itertools.pairwise(bounds) if end > start]
 
 
 def _analyse_share(positions: list[int]) -> list[FileReport]:

@@ -82,6 +82,9 @@ def suggest(value: str, allowed: list[str], aliases: dict[str, str], cutoff: flo
 def allowed_values(params: Params, version: str) -> list[str]:
     """``values``, minus those introduced after ``version`` (``since: {value: "1.33"}``)."""
     since: dict[str, str] = params.get("since") or {}
+    if not since:
+        values: list[str] = params["values"]
+        return values
     current = tuple(int(part) for part in version.split("."))
     return [
         value for value in params["values"]
@@ -93,8 +96,6 @@ def allowed_values(params: Params, version: str) -> list[str]:
 def enum(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """A string field that takes one of a fixed set of values (case-sensitive, as the server)."""
     allowed = allowed_values(params, ctx.schema.version)
-    aliases: dict[str, str] = {key.lower(): value for key, value in (params.get("aliases") or {}).items()}
-    hints: dict[str, str] = {key.lower(): value for key, value in (params.get("hints") or {}).items()}
     for expression in params["paths"]:
         for node, path in ctx.obj.select(expression):
             if not isinstance(node, Scalar) or not isinstance(node.value, str):
@@ -102,6 +103,8 @@ def enum(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
             value = node.value
             if value in allowed or (value == "" and params.get("empty_means_default")) or is_placeholder(value):
                 continue
+            aliases = {key.lower(): meant for key, meant in (params.get("aliases") or {}).items()}
+            hints = {key.lower(): hint for key, hint in (params.get("hints") or {}).items()}
             suggestion, safe = suggest(value, allowed, aliases)
             detail = ""
             fix = None

@@ -8,6 +8,7 @@ selectors or namespaces the config declares external, placeholders (``${APP}``).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -112,8 +113,9 @@ def closeness(ref: ObjectRef, other: ObjectRef) -> int:
     return shared
 
 
-def _words(path: str) -> list[str]:
-    return _WORD.findall(os.path.splitext(os.path.normpath(path))[0])
+@functools.lru_cache(maxsize=4096)
+def _words(path: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(os.path.splitext(os.path.normpath(path))[0]))
 
 
 def show(selector: dict[str, str]) -> str:
