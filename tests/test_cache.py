@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from svclint import discover, engine
 from svclint.cache import ReportCache
@@ -201,9 +203,17 @@ def test_worker_processes_find_what_one_process_finds(monkeypatch: pytest.Monkey
     for name in NAMES:
         root, linted, context, config = _case(name)
         one = lint([_input(root, p) for p in linted], context=[_input(root, p) for p in context], config=config)
-        two = lint([_input(root, p) for p in linted], context=[_input(root, p) for p in context], config=config, jobs=2)
-        assert two.diagnostics == one.diagnostics, name
-        assert (two.documents, two.objects) == (one.documents, one.objects)
+        for jobs in (2, 3):  # this process and one worker, or two
+            more = lint([_input(root, p) for p in linted], context=[_input(root, p) for p in context], config=config, jobs=jobs)
+            assert more.diagnostics == one.diagnostics, name
+            assert (more.documents, more.objects) == (one.documents, one.objects)
+
+
+@given(st.integers(0, 3000), st.integers(1, 64))
+def test_shares_split_the_files_in_order(files: int, count: int) -> None:
+    shares = engine._shares(list(range(files)), count)
+    assert [position for share in shares for position in share] == list(range(files))
+    assert all(shares) and len(shares) <= max(count, 2)
 
 
 def test_cli_cache_location_and_no_cache(svclint_exe: list[str], tmp_path: Path) -> None:
