@@ -93,7 +93,7 @@ class ReportCache:
         self._db: sqlite3.Connection | None = None
         self._rows: dict[str, _Row] | None = None
         self._digests: dict[str, bytes] = {}
-        self._writes: dict[str, tuple[tuple[Any, ...], set[str]]] = {}  # path -> a whole row to store, its offers
+        self._writes: dict[str, tuple[tuple[Any, ...], frozenset[str]]] = {}  # path -> a whole row to store, its offers
         self._settled: dict[str, tuple[int, int, int, int]] = {}  # path -> a status to record
         self._run: tuple[str, RunRecord] | None = None
         self._seen: set[str] = set()
@@ -146,19 +146,10 @@ class ReportCache:
         blobs = self._query_one_row(f"SELECT context{', report' if diagnose else ''} FROM files WHERE path = ?", (item.path,))
         if blobs is None:
             return None
-        context = _unpickle(blobs[0])
-        report = _unpickle(blobs[1]) if diagnose else None
-        if not (isinstance(context, tuple) and len(context) == 2 and isinstance(context[1], list)):
-            return None
-        unparsed, summaries = context
-        if report is None:
-            return FileReport(item.path, None, summaries, bool(unparsed), 0, 0, Suppressions(), [])
-        if not isinstance(report, FileReport):
-            return None
-        report.summaries, report.unparsed = summaries, bool(unparsed)
-        return report
+        return restored(item.path, blobs[0], blobs[1] if diagnose else None)
 
-    def put(self, item: InputFile, report: FileReport) -> None:
+    def put(self, item: InputFile, report: FileReport, form: StoredReport | None = None) -> None:
+        """Keep ``report`` for the file; ``form``, its stored form, if made already (by a worker)."""
         self._seen.add(item.path)
         content = self._digest(item)
         if content is None:
@@ -167,13 +158,9 @@ class ReportCache:
         flags = _flags(item)
         if row is not None and row.content == content and row.flags == flags and row.full and report.diagnostics is None:
             return  # keep the fuller report
-        context = _pickle((report.unparsed, report.summaries))
-        full = None
-        if report.diagnostics is not None:
-            full = _pickle(dataclasses.replace(report, summaries=[]))
+        form = form or stored(report)
         signature = item.signature or (None, None, None, None)
-        offered = {key for summary in report.summaries for key in offers(summary)} | ({"unparsed"} if report.unparsed else set())
-        self._writes[item.path] = ((item.path, content, flags, *signature, context, full), offered)
+        self._writes[item.path] = ((item.path, content, flags, *signature, form.context, form.full), form.offered)
 
     def irrelevant(self, items: list[InputFile], needed: set[str]) -> set[str]:
         """Paths of the files among ``items`` that the cache knows as they are now and whose
@@ -324,6 +311,42 @@ def _flags(item: InputFile) -> int:
     """A file named on the command line is judged more strictly than one found by walking, and a
     Kustomize patch by fewer rules than a whole object: each is a report of its own."""
     return int(item.explicit) | int(item.partial) << 1
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReport:
+    """A report as a row keeps it: its summaries (what a context file gives), its findings (None
+    for a context file) and its offers. Made where the report is made, in a worker process when
+    there are workers, so the process that writes the cache only stores bytes."""
+
+    context: bytes
+    full: bytes | None
+    offered: frozenset[str]
+
+
+def stored(report: FileReport) -> StoredReport:
+    context = _pickle((report.unparsed, report.summaries))
+    full = _pickle(dataclasses.replace(report, summaries=[])) if report.diagnostics is not None else None
+    offered = {key for summary in report.summaries for key in offers(summary)} | ({"unparsed"} if report.unparsed else set())
+    return StoredReport(context, full, frozenset(offered))
+
+
+def restored(path: str, context_blob: object, full_blob: object | None) -> FileReport | None:
+    """The report of a stored form (``full_blob`` None: a context file's, without findings), or
+    None if the blobs are not svclint's own records."""
+    context = _unpickle(context_blob)
+    report = _unpickle(full_blob) if full_blob is not None else None
+    if not (isinstance(context, tuple) and len(context) == 2 and isinstance(context[1], list)):
+        return None
+    unparsed, summaries = context
+    if report is None:
+        if full_blob is not None:
+            return None
+        return FileReport(path, None, summaries, bool(unparsed), 0, 0, Suppressions(), [])
+    if not isinstance(report, FileReport):
+        return None
+    report.summaries, report.unparsed = summaries, bool(unparsed)
+    return report
 
 
 def _pickle(value: object) -> bytes:

@@ -32,7 +32,7 @@ from .source import DecodeError, Source, decode
 from .suppress import Suppressions, scan
 
 if TYPE_CHECKING:
-    from .cache import ReportCache
+    from .cache import ReportCache, StoredReport
 
 INTERNAL_RULE_ID = "SVC900"
 
@@ -356,9 +356,13 @@ def _fill(positions: list[int], reports: list[FileReport | None], sources: dict[
         for position in positions:
             reports[position] = cache.get(inputs[position], diagnose[position])
     todo = [position for position in positions if reports[position] is None]
+    forms: dict[int, StoredReport] = {}
     if jobs > 1 and len(todo) > 1 and sum(_size(inputs[position]) for position in todo) >= PARALLEL_MIN_BYTES:
-        for position, report in _analyse_in_workers(inputs, diagnose, todo, rules, schema, config, backend, jobs):
+        keep = cache is not None
+        for position, report, form in _analyse_in_workers(inputs, diagnose, todo, rules, schema, config, backend, jobs, keep):
             reports[position] = report
+            if form is not None:
+                forms[position] = form
     else:
         for position in todo:
             report, source = analyse(inputs[position], rules, schema, config, backend, diagnose=diagnose[position])
@@ -367,35 +371,48 @@ def _fill(positions: list[int], reports: list[FileReport | None], sources: dict[
                 sources[inputs[position].path] = source
     if cache is not None:
         for position in todo:
-            cache.put(inputs[position], reports[position])  # type: ignore[arg-type]
+            cache.put(inputs[position], reports[position], forms.get(position))  # type: ignore[arg-type]
 
 
 PARALLEL_MIN_BYTES = 2_000_000  # below this, starting workers costs more than it saves
 SHARES_PER_JOB = 16  # the finer the shares, the closer the processes finish together
-_job: tuple[list[InputFile], list[bool], RuleSet, KubeSchema, Config, str] | None = None
+_job: tuple[list[InputFile], list[bool], RuleSet, KubeSchema, Config, str, bool] | None = None
 
 
-def _analyse_in_workers(inputs: list[InputFile], diagnose: list[bool], todo: list[int], rules: RuleSet,
-                        schema: KubeSchema, config: Config, backend: str, jobs: int) -> Iterator[tuple[int, FileReport]]:
+def _analyse_in_workers(inputs: list[InputFile], diagnose: list[bool], todo: list[int], rules: RuleSet, schema: KubeSchema,
+                        config: Config, backend: str, jobs: int, keep: bool,
+                        ) -> Iterator[tuple[int, FileReport, StoredReport | None]]:
     """The files at ``todo``, shared by this process and ``jobs`` - 1 forked workers: the workers
     take shares from the front, this process from the back until they meet (a share no worker
-    has started is cancelled and done here). Only the workers' reports travel, pickled."""
+    has started is cancelled and done here). Only the workers' reports travel, pickled. With
+    ``keep`` (a cache), each report comes with its stored form, made in the share's process
+    (a worker sends that form alone: the report is read back from it)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from .cache import restored
+
     global _job
-    _job = (inputs, diagnose, rules, schema, config, backend)  # forked workers inherit it: nothing to pickle
+    _job = (inputs, diagnose, rules, schema, config, backend, keep)  # forked workers inherit it: nothing to pickle
     try:
         shares = _shares(todo, jobs * SHARES_PER_JOB)
         with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_analyse_share, share) for share in shares]
+            futures = [pool.submit(_analyse_share, share, True) for share in shares]
             for share, future in zip(reversed(shares), reversed(futures), strict=True):
                 if not future.cancel():
                     break  # a worker has it: the rest are theirs too
-                yield from zip(share, _analyse_share(share), strict=True)
+                for position, (report, form) in zip(share, _analyse_share(share, False), strict=True):
+                    assert report is not None
+                    yield position, report, form
             for share, future in zip(shares, futures, strict=True):
-                if not future.cancelled():
-                    yield from zip(share, future.result(), strict=True)
+                if future.cancelled():
+                    continue
+                for position, (report, form) in zip(share, future.result(), strict=True):
+                    if report is None:
+                        assert form is not None
+                        report = restored(inputs[position].path, form.context, form.full)
+                    assert report is not None
+                    yield position, report, form
     finally:
         _job = None
 
@@ -412,12 +429,20 @@ def _shares(todo: list[int], count: int) -> list[list[int]]:
     return [todo[start:end] for start, end in itertools.pairwise(bounds) if end > start]
 
 
-def _analyse_share(positions: list[int]) -> list[FileReport]:
+def _analyse_share(positions: list[int], in_worker: bool) -> list[tuple[FileReport | None, StoredReport | None]]:
+    """The reports of a share, with their stored forms when a cache keeps them; a worker sends a
+    report as its stored form alone, when there is one."""
     assert _job is not None
-    inputs, diagnose, rules, schema, config, backend = _job
+    inputs, diagnose, rules, schema, config, backend, keep = _job
+    from .cache import stored
+
+    out: list[tuple[FileReport | None, StoredReport | None]] = []
     with _collector_paused():
-        return [analyse(inputs[position], rules, schema, config, backend, diagnose=diagnose[position])[0]
-                for position in positions]
+        for position in positions:
+            report = analyse(inputs[position], rules, schema, config, backend, diagnose=diagnose[position])[0]
+            form = stored(report) if keep else None
+            out.append((None if in_worker and form is not None else report, form))
+    return out
 
 
 def _size(item: InputFile) -> int:

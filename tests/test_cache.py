@@ -209,6 +209,21 @@ def test_worker_processes_find_what_one_process_finds(monkeypatch: pytest.Monkey
             assert (more.documents, more.objects) == (one.documents, one.objects)
 
 
+def test_workers_fill_the_cache_as_one_process_does(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Workers send a cached report as its stored form alone: runs cold and warm still agree."""
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
+    for name in NAMES:
+        root, linted, context, config = _case(name)
+        files, around = [_input(root, p) for p in linted], [_input(root, p) for p in context]
+        plain = lint(files, context=around, config=config)
+        for run in ("cold", "warm"):
+            cache = _open(tmp_path / name, config)
+            result = lint(files, context=around, config=config, jobs=2, cache=cache)
+            cache.save()
+            assert result.diagnostics == plain.diagnostics, (name, run)
+            assert (result.documents, result.objects) == (plain.documents, plain.objects)
+
+
 @given(st.integers(0, 3000), st.integers(1, 64))
 def test_shares_split_the_files_in_order(files: int, count: int) -> None:
     shares = engine._shares(list(range(files)), count)
