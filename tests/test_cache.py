@@ -216,11 +216,11 @@ def test_workers_fill_the_cache_as_one_process_does(monkeypatch: pytest.MonkeyPa
         root, linted, context, config = _case(name)
         files, around = [_input(root, p) for p in linted], [_input(root, p) for p in context]
         plain = lint(files, context=around, config=config)
-        for run in ("cold", "warm"):
+        for phase in ("cold", "warm"):
             cache = _open(tmp_path / name, config)
             result = lint(files, context=around, config=config, jobs=2, cache=cache)
             cache.save()
-            assert result.diagnostics == plain.diagnostics, (name, run)
+            assert result.diagnostics == plain.diagnostics, (name, phase)
             assert (result.documents, result.objects) == (plain.documents, plain.objects)
 
 
