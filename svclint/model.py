@@ -11,12 +11,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from .parse import Document, Mapping, Node, Scalar, Sequence, json_key
 
 Path = tuple[str | int, ...]
 
 SERVICE_DEFAULTS = {"type": "ClusterIP", "sessionAffinity": "None"}
+_UNASKED: Any = object()  # KubeObject.get's memo: not looked up yet (None is an answer)
 
 
 @dataclass(slots=True)
@@ -41,11 +43,10 @@ class KubeObject:
         return f"{self.api_version}/{self.kind}"
 
     def get(self, dotted: str) -> Node | None:
-        try:
-            return self._got[dotted]
-        except KeyError:
+        found: Node | None = self._got.get(dotted, _UNASKED)
+        if found is _UNASKED:
             found = self._got[dotted] = get(self.node, dotted)
-            return found
+        return found
 
     def value(self, dotted: str) -> object:
         node = self.get(dotted)

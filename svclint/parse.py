@@ -268,16 +268,16 @@ def _ruamel_events(text: str) -> Iterable[Any]:
     return events
 
 
-def available_backends() -> list[str]:
-    backends = ["ruamel"]
+@cache
+def available_backends() -> tuple[str, ...]:
     try:
         import yaml
 
         if getattr(yaml, "__with_libyaml__", False):
-            backends.insert(0, "libyaml")
+            return ("libyaml", "ruamel")
     except ImportError:  # pragma: no cover - PyYAML is a dependency
         pass
-    return backends
+    return ("ruamel",)
 
 
 def event_source(backend: str = "auto") -> EventSource:
@@ -362,9 +362,7 @@ def _fast_scalar(tag: Any, text: str, start_mark: Any, end_mark: Any, style: str
 
 
 def _fast_mapping(tag: Any, pairs: list[tuple[Node, Node]], start_mark: Any, end_mark: Any, flow: bool | None) -> Mapping:
-    _Composition.depth += 1
-    if _Composition.depth > _Composition.max_depth:
-        raise _FastPathDeclined
+    _descend()
     node = Mapping(start_mark.index, start_mark.index, None, None, bool(flow))
     node.pairs = pairs  # the list libyaml goes on to fill
     _Composition.mappings.append(node)
@@ -372,12 +370,17 @@ def _fast_mapping(tag: Any, pairs: list[tuple[Node, Node]], start_mark: Any, end
 
 
 def _fast_sequence(tag: Any, items: list[Node], start_mark: Any, end_mark: Any, flow: bool | None) -> Sequence:
-    _Composition.depth += 1
-    if _Composition.depth > _Composition.max_depth:
-        raise _FastPathDeclined
+    _descend()
     node = Sequence(start_mark.index, start_mark.index, None, None, bool(flow))
     node.items = items
     return node
+
+
+def _descend() -> None:
+    """A collection opens: one level deeper (``_end_at`` comes back up)."""
+    _Composition.depth += 1
+    if _Composition.depth > _Composition.max_depth:
+        raise _FastPathDeclined
 
 
 def _end_at(node: Mapping | Sequence, mark: Any) -> None:
