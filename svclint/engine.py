@@ -8,7 +8,6 @@ index of ``files`` plus ``context`` (pre-commit passes changed files, the reposi
 from __future__ import annotations
 
 import gc
-import itertools
 import os
 import re
 import traceback
@@ -376,73 +375,32 @@ def _fill(positions: list[int], reports: list[FileReport | None], sources: dict[
 
 PARALLEL_MIN_BYTES = 2_000_000  # below this, starting workers costs more than it saves
 SHARES_PER_JOB = 16  # the finer the shares, the closer the processes finish together
-_job: tuple[list[InputFile], list[bool], RuleSet, KubeSchema, Config, str, bool] | None = None
 
 
 def _analyse_in_workers(inputs: list[InputFile], diagnose: list[bool], todo: list[int], rules: RuleSet, schema: KubeSchema,
                         config: Config, backend: str, jobs: int, keep: bool,
                         ) -> Iterator[tuple[int, FileReport, StoredReport | None]]:
-    """The files at ``todo``, shared by this process and ``jobs`` - 1 forked workers: the workers
-    take shares from the front, this process from the back until they meet (a share no worker
-    has started is cancelled and done here). Only the workers' reports travel, pickled. With
-    ``keep`` (a cache), each report comes with its stored form, made in the share's process
-    (a worker sends that form alone: the report is read back from it)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    """The files at ``todo``, shared by this process and ``jobs`` - 1 forked workers (see
+    parallel.py). With ``keep`` (a cache), each report comes with its stored form, made in the
+    process that analysed it; a worker sends that form alone, and the report is read back from it."""
+    from .cache import restored, stored
+    from .parallel import run_shares, shares_of
 
-    from .cache import restored
+    def work(share: Sequence[int], in_worker: bool) -> list[tuple[FileReport | None, StoredReport | None]]:
+        out: list[tuple[FileReport | None, StoredReport | None]] = []
+        with _collector_paused():
+            for position in share:
+                report = analyse(inputs[position], rules, schema, config, backend, diagnose=diagnose[position])[0]
+                form = stored(report) if keep else None
+                out.append((None if in_worker and form is not None else report, form))
+        return out
 
-    global _job
-    _job = (inputs, diagnose, rules, schema, config, backend, keep)  # forked workers inherit it: nothing to pickle
-    try:
-        shares = _shares(todo, jobs * SHARES_PER_JOB)
-        with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_analyse_share, share, True) for share in shares]
-            for share, future in zip(reversed(shares), reversed(futures), strict=True):
-                if not future.cancel():
-                    break  # a worker has it: the rest are theirs too
-                for position, (report, form) in zip(share, _analyse_share(share, False), strict=True):
-                    assert report is not None
-                    yield position, report, form
-            for share, future in zip(shares, futures, strict=True):
-                if future.cancelled():
-                    continue
-                for position, (report, form) in zip(share, future.result(), strict=True):
-                    if report is None:
-                        assert form is not None
-                        report = restored(inputs[position].path, form.context, form.full)
-                    assert report is not None
-                    yield position, report, form
-    finally:
-        _job = None
-
-
-def _shares(todo: list[int], count: int) -> list[list[int]]:
-    """``todo`` in about ``count`` shares, large at both ends and small in the middle: the workers
-    take them from the front and this process from the back, so whoever meets the other in the
-    middle has only a small share left to finish."""
-    half = max(1, count // 2)
-    weights = [half - index for index in range(half)]  # half, ..., 1
-    weights += weights[::-1]
-    total = sum(weights)
-    bounds = [round(len(todo) * sum(weights[:index]) / total) for index in range(len(weights) + 1)]
-    return [todo[start:end] for start, end in itertools.pairwise(bounds) if end > start]
-
-
-def _analyse_share(positions: list[int], in_worker: bool) -> list[tuple[FileReport | None, StoredReport | None]]:
-    """The reports of a share, with their stored forms when a cache keeps them; a worker sends a
-    report as its stored form alone, when there is one."""
-    assert _job is not None
-    inputs, diagnose, rules, schema, config, backend, keep = _job
-    from .cache import stored
-
-    out: list[tuple[FileReport | None, StoredReport | None]] = []
-    with _collector_paused():
-        for position in positions:
-            report = analyse(inputs[position], rules, schema, config, backend, diagnose=diagnose[position])[0]
-            form = stored(report) if keep else None
-            out.append((None if in_worker and form is not None else report, form))
-    return out
+    for position, (report, form) in run_shares(shares_of(todo, jobs * SHARES_PER_JOB), work, jobs - 1):
+        if report is None:
+            assert form is not None
+            report = restored(inputs[position].path, form.context, form.full)
+        assert report is not None
+        yield position, report, form
 
 
 def _size(item: InputFile) -> int:

@@ -13,8 +13,6 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given
-from hypothesis import strategies as st
 
 from svclint import discover, engine
 from svclint.cache import ReportCache
@@ -222,13 +220,6 @@ def test_workers_fill_the_cache_as_one_process_does(monkeypatch: pytest.MonkeyPa
             cache.save()
             assert result.diagnostics == plain.diagnostics, (name, phase)
             assert (result.documents, result.objects) == (plain.documents, plain.objects)
-
-
-@given(st.integers(0, 3000), st.integers(1, 64))
-def test_shares_split_the_files_in_order(files: int, count: int) -> None:
-    shares = engine._shares(list(range(files)), count)
-    assert [position for share in shares for position in share] == list(range(files))
-    assert all(shares) and len(shares) <= max(count, 2)
 
 
 def test_cli_cache_location_and_no_cache(svclint_exe: list[str], tmp_path: Path) -> None:
