@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .checks import INPUT_CHECK, OBJECT_CHECKS, SET_CHECKS, Finding, ObjectContext, SetContext
+from .checks import INPUT_CHECK, OBJECT_CHECKS, SET_CHECKS, Finding, ObjectContext, SetContext, gate
 from .config import Config
 from .diagnostics import Diagnostic, Fix, Range, Related, Severity, Span, TextEdit
 from .index import ALWAYS_NEEDED, Index, Summary, needs, summarize
@@ -83,6 +83,7 @@ class LintResult:
 class ActiveRule:
     rule: Rule
     severity: Severity
+    gate: tuple[str, ...] = ()  # object rules: fields of which an object must hold one (checks.gate)
 
 
 @dataclass(slots=True)
@@ -115,7 +116,7 @@ class RuleSet:
                 continue
             if override:
                 severity = Severity.parse(override)
-            active = ActiveRule(rule, severity)
+            active = ActiveRule(rule, severity, gate(rule.check, rule.params) if rule.check in OBJECT_CHECKS else ())
             if rule.check == INPUT_CHECK:
                 ruleset.input[rule.params["problem"]] = active
                 if rule.params["problem"] == "internal":
@@ -463,10 +464,13 @@ def _object_diagnostics(obj: KubeObject, found: _FileFindings, item: InputFile, 
     sources = {source.path: source}
     ctx = ObjectContext(obj, schema, config, source.text)
     partial = item.partial
+    get = obj.get
     for active in rules.for_type(obj.type_key):
         rule = active.rule
         if partial and not rule.patches:
             continue
+        if active.gate and all(get(path) is None for path in active.gate):
+            continue  # none of the fields the rule reads is here
         try:
             for finding in OBJECT_CHECKS[rule.check](ctx, rule.params):
                 found.diagnostics.append(_diagnostic(active, finding, source, sources))

@@ -1,13 +1,16 @@
 """Ports of the string validators of k8s.io/apimachinery/pkg/util/validation.
 
-Each returns the list of reasons a value is invalid (empty when valid), worded as the API server
-words them, so a finding can say exactly what the server will say.
+Each returns the reasons a value is invalid (none when valid), worded as the API server words
+them, so a finding can say exactly what the server will say. A repository names the same few
+namespaces, label keys and port names thousands of times: answers for short values are kept.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
+from collections.abc import Callable
 
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
@@ -15,8 +18,21 @@ _DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z
 _QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 _PORT_NAME_CHARS = re.compile(r"[-a-z0-9]+")
+Reasons = tuple[str, ...]
 
 
+def _remembered(validate: Callable[[str], list[str]]) -> Callable[[str], Reasons]:
+    """``validate`` answering from memory for values up to a DNS subdomain's length."""
+    cached = functools.lru_cache(maxsize=8192)(lambda value: tuple(validate(value)))
+
+    @functools.wraps(validate)
+    def reasons(value: str) -> Reasons:
+        return cached(value) if len(value) <= 253 else tuple(validate(value))
+
+    return reasons
+
+
+@_remembered
 def dns1123_label(value: str) -> list[str]:
     errors = []
     if len(value) > 63:
@@ -26,6 +42,7 @@ def dns1123_label(value: str) -> list[str]:
     return errors
 
 
+@_remembered
 def dns1035_label(value: str) -> list[str]:
     errors = []
     if len(value) > 63:
@@ -35,6 +52,7 @@ def dns1035_label(value: str) -> list[str]:
     return errors
 
 
+@_remembered
 def dns1123_subdomain(value: str) -> list[str]:
     errors = []
     if len(value) > 253:
@@ -44,6 +62,7 @@ def dns1123_subdomain(value: str) -> list[str]:
     return errors
 
 
+@_remembered
 def iana_svc_name(value: str) -> list[str]:
     """IsValidPortName: what a named port (and a string targetPort) must look like."""
     errors = []
@@ -60,6 +79,7 @@ def iana_svc_name(value: str) -> list[str]:
     return errors
 
 
+@_remembered
 def qualified_name(value: str) -> list[str]:
     """IsQualifiedName: label and annotation keys, appProtocol."""
     parts = value.split("/")
@@ -83,6 +103,7 @@ def qualified_name(value: str) -> list[str]:
     return errors
 
 
+@_remembered
 def label_value(value: str) -> list[str]:
     errors = []
     if len(value) > 63:

@@ -91,6 +91,16 @@ class _Compiled:
     plain_values: frozenset[type]
     plain_nodes: frozenset[type]
     children: dict[str, _Compiled]  # compiled properties, filled in as fields are met
+    integers: tuple[int, int] | None = None  # the range of a plain integer (an int, or int-or-string)
+
+    def passes(self, node: Node) -> bool:
+        """Whether a scalar passes without a closer look."""
+        value = node.value  # type: ignore[attr-defined]
+        value_type = type(value)
+        if value_type in self.plain_values:
+            return True
+        integers = self.integers
+        return value_type is int and integers is not None and integers[0] <= value <= integers[1]
 
 
 _QUICK_VALUES: dict[str, tuple[type, ...]] = {"string": (str,), "boolean": (bool,)}
@@ -200,7 +210,7 @@ class KubeSchema:
             compiled, node, parent_path, step, owner = todo.pop()
             node_type = type(node)
             if node_type is Scalar:
-                if type(node.value) in compiled.plain_values:  # type: ignore[attr-defined]
+                if compiled.passes(node):
                     continue
             elif node_type in compiled.plain_nodes:
                 path = parent_path if step is None else (*parent_path, step)
@@ -241,6 +251,8 @@ class KubeSchema:
                                                             (*path, name), base_path))
                     continue
                 sub = children[name] = self._compiled_of(schema)
+            if type(value) is Scalar and sub.passes(value):
+                continue  # most fields: a string, boolean or number where one belongs
             todo.append((sub, value, path, name, key))
         for name in compiled.required:
             if name not in node.fields:
@@ -273,6 +285,7 @@ class KubeSchema:
                 resolved.get("properties") or {}, resolved.get("additionalProperties"),
                 tuple(resolved.get("required") or ()), resolved.get("items"),
                 plain - {Mapping, Sequence} | {type(None)}, plain & {Mapping, Sequence}, {},
+                _integers(types, resolved.get("format"), alternatives),
             )
             self._compiled[id(schema)] = found  # the entry holds ``schema``, so its id is not reused
         return found
@@ -361,6 +374,14 @@ class KubeSchema:
             "unknown-field", key, path,
             f"`{name}` is not a field of {type_label} at {where} (known fields: {known}{more})",
         )
+
+
+def _integers(types: tuple[str, ...] | None, fmt: str | None, alternatives: tuple[_Compiled, ...]) -> tuple[int, int] | None:
+    """The range of integers a schema takes as they are: its own, or its one integer alternative's
+    (IntOrString); None when integers need the closer look (none, or several ranges)."""
+    ranges = {_INT_RANGES.get(fmt or "int64", _INT_RANGES["int64"])} if types and "integer" in types else set()
+    ranges |= {alternative.integers for alternative in alternatives if alternative.integers is not None}
+    return ranges.pop() if len(ranges) == 1 else None
 
 
 _TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a number",

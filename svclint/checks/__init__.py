@@ -82,19 +82,50 @@ class SetContext:
 
 ObjectCheck = Callable[[ObjectContext, Params], Iterable[Finding]]
 SetCheck = Callable[[SetContext, Params], Iterable[Finding]]
+Reads = Callable[[Params], Iterable["str | list[str]"]]
 
 OBJECT_CHECKS: dict[str, ObjectCheck] = {}
+OBJECT_READS: dict[str, Reads] = {}
 SET_CHECKS: dict[str, SetCheck] = {}
 INPUT_CHECK = "input"
 
 
-def object_check(key: str) -> Callable[[ObjectCheck], ObjectCheck]:
+def object_check(key: str, *, reads: Reads | None = None) -> Callable[[ObjectCheck], ObjectCheck]:
+    """Register an object check. ``reads(params)``, when given, lists the fields (dotted paths,
+    ``[]`` for each item of a list, or lists of keys) outside which the check finds nothing for
+    those params: the engine skips it on objects that hold none of them (see ``gate``)."""
     def register(function: ObjectCheck) -> ObjectCheck:
         assert key not in OBJECT_CHECKS, key
         OBJECT_CHECKS[key] = function
+        if reads is not None:
+            OBJECT_READS[key] = reads
         return function
 
     return register
+
+
+def gate(check: str, params: Params) -> tuple[str, ...]:
+    """The dotted paths of which an object must hold at least one for the check to find anything
+    with ``params``; () when it must always run. A Service without ``externalIPs`` is not asked
+    about them: most rules are about fields most objects leave out."""
+    reads = OBJECT_READS.get(check)
+    if reads is None:
+        return ()
+    paths = []
+    for field_path in reads(params):
+        keys = field_path.split(".") if isinstance(field_path, str) else list(field_path)
+        prefix = []
+        for key in keys:  # up to the first list or key with a dot, which dotted paths cannot name
+            name = key.removesuffix("[]")
+            if "." in name or not name:
+                break
+            prefix.append(name)
+            if name != key:
+                break
+        if not prefix:
+            return ()  # reads from the root: nothing to gate on
+        paths.append(".".join(prefix))
+    return tuple(dict.fromkeys(paths))
 
 
 def set_check(key: str) -> Callable[[SetCheck], SetCheck]:

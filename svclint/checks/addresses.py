@@ -65,7 +65,7 @@ def _policy(obj: KubeObject) -> tuple[str, Node | None]:
     return ("RequireDualStack" if _headless_selectorless(obj) else "SingleStack"), None
 
 
-@object_check("cluster-ips")
+@object_check("cluster-ips", reads=lambda params: ["spec.clusterIP", "spec.clusterIPs", "spec.ipFamilies", "spec.ipFamilyPolicy"])
 def cluster_ips(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """The clusterIP/clusterIPs/ipFamilies/ipFamilyPolicy rules, one ``problem`` per rule."""
     obj = ctx.obj
@@ -156,7 +156,7 @@ def _family_not_configured(ctx: ObjectContext, ips: list[ClusterIP], strict: boo
                                                   "only (use PreferDualStack to get two families where available)"})
 
 
-@object_check("external-ips")
+@object_check("external-ips", reads=lambda params: ["spec.externalIPs"])
 def external_ips(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """externalIPs: valid addresses, not unspecified, loopback or link-local (ValidateNonSpecialIP)."""
     strict = strict_ips(ctx.schema.version)
@@ -167,7 +167,7 @@ def external_ips(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
             yield Finding(node, {"field": format_path(path), "value": value, "detail": reason})
 
 
-@object_check("source-ranges")
+@object_check("source-ranges", reads=lambda params: ["spec.loadBalancerSourceRanges", ["metadata", "annotations", SOURCE_RANGES_ANNOTATION]])
 def source_ranges(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """loadBalancerSourceRanges (or, when that is empty, the legacy annotation) hold CIDRs."""
     obj = ctx.obj

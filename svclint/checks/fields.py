@@ -92,7 +92,7 @@ def allowed_values(params: Params, version: str) -> list[str]:
     ]
 
 
-@object_check("enum")
+@object_check("enum", reads=lambda params: params["paths"])
 def enum(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """A string field that takes one of a fixed set of values (case-sensitive, as the server)."""
     allowed = allowed_values(params, ctx.schema.version)
@@ -130,7 +130,7 @@ def _bounds(ctx: ObjectContext, params: Params) -> tuple[int, int]:
     return int(params["min"]), int(params["max"])
 
 
-@object_check("range")
+@object_check("range", reads=lambda params: params["paths"])
 def number_range(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """An integer field with bounds (fixed, or from config such as the node port range)."""
     low, high = _bounds(ctx, params)

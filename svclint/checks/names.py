@@ -13,7 +13,7 @@ from . import Edit, Finding, FixSpec, ObjectContext, Params, SetContext, object_
 BUILTIN_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
-@object_check("name-format")
+@object_check("name-format", reads=lambda params: () if params.get("required") else params["paths"])
 def name_format(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """String fields that must match one of the apimachinery name formats."""
     validate, label = FORMATS[params["format"]]
@@ -105,7 +105,7 @@ def _label_maps(ctx: ObjectContext, params: Params) -> Iterator[tuple[Mapping, t
                 yield node, path
 
 
-@object_check("label-syntax")
+@object_check("label-syntax", reads=lambda params: [path for paths in params["paths"].values() for path in paths])
 def label_syntax(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """Label keys (qualified names), label values, and annotation keys, as ValidateLabels and
     ValidateAnnotations check them (annotation keys are lower-cased first)."""

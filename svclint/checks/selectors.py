@@ -362,7 +362,7 @@ def statefulset_service(ctx: SetContext, params: Params) -> Iterator[Finding]:
                 )
 
 
-@object_check("empty-selector")
+@object_check("empty-selector", reads=lambda params: ["spec.selector"])
 def empty_selector(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """``selector: {}`` on a Service selects no pods (unlike a NetworkPolicy's ``podSelector: {}``)."""
     node = ctx.obj.get("spec.selector")

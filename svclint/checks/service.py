@@ -108,7 +108,7 @@ def _duplicate_node_ports(ctx: ObjectContext) -> Iterator[Finding]:
             break
 
 
-@object_check("session-affinity")
+@object_check("session-affinity", reads=lambda params: ["spec.sessionAffinityConfig"])
 def session_affinity(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """sessionAffinityConfig belongs with ClientIP only; its timeout is 1..86400 seconds."""
     obj = ctx.obj
@@ -128,7 +128,7 @@ def session_affinity(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
         yield Finding(timeout, {"value": value})
 
 
-@object_check("node-port-allowed")
+@object_check("node-port-allowed", reads=lambda params: ["spec.ports[].nodePort"])
 def node_port_allowed(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """A nodePort on a ClusterIP Service (type given or defaulted) is forbidden."""
     obj = ctx.obj
@@ -141,7 +141,7 @@ def node_port_allowed(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
                                  "how": "" if written else " (the default, as `type` is omitted)"})
 
 
-@object_check("cluster-ip")
+@object_check("cluster-ip", reads=lambda params: ["spec.clusterIP", "spec.clusterIPs"])
 def cluster_ip(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """clusterIP / clusterIPs values: valid IPs, headless rules, the service CIDR, explicit IPs."""
     obj = ctx.obj
@@ -218,7 +218,7 @@ def _field(obj: KubeObject, path: str | list[str]) -> tuple[Node | None, Node | 
     return parent.get(keys[-1]), parent.key_node(keys[-1]), (*obj.base, *keys)
 
 
-@object_check("field-condition")
+@object_check("field-condition", reads=lambda params: [entry["path"] for entry in params["fields"]])
 def field_condition(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """Fields the server accepts (or acts on) only under a condition on the Service's type or
     other fields. Each entry: ``path``, ``pointer`` (null-able field), ``default`` (a value that
@@ -243,7 +243,7 @@ def field_condition(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
         })
 
 
-@object_check("external-name")
+@object_check("external-name", reads=lambda params: ["spec.type"])  # only an ExternalName Service
 def external_name(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """An ExternalName Service needs a DNS name (one trailing dot allowed) in externalName."""
     obj = ctx.obj
@@ -277,7 +277,7 @@ TOPOLOGY_MODE = "service.kubernetes.io/topology-mode"
 TOPOLOGY_HINTS = "service.kubernetes.io/topology-aware-hints"
 
 
-@object_check("topology-annotations")
+@object_check("topology-annotations", reads=lambda params: [["metadata", "annotations", TOPOLOGY_MODE]])
 def topology_annotations(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """topology-mode and the deprecated topology-aware-hints must agree when both are set."""
     annotations = get(ctx.obj.node, "metadata.annotations")

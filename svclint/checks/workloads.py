@@ -15,7 +15,7 @@ from . import Finding, ObjectContext, Params, object_check
 LABEL_SELECTOR_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet")
 
 
-@object_check("workload-selector")
+@object_check("workload-selector", reads=lambda params: ["spec.selector"])
 def workload_selector(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     obj = ctx.obj
     kind, group = obj.kind or "", api_group(obj.api_version)
