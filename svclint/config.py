@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import ipaddress
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -81,7 +83,7 @@ class Config:
         return self.external_namespace(namespace) or any(external.matches(selector) for external in self.external_selectors)
 
     def external_namespace(self, namespace: str) -> bool:
-        return any(fnmatch.fnmatchcase(namespace, pattern) for pattern in self.external_namespaces)
+        return _any_of(self.external_namespaces).match(namespace) is not None
 
     def relative(self, path: str) -> str:
         if self.root is None:
@@ -90,6 +92,12 @@ class Config:
             return Path(os.path.realpath(path)).relative_to(os.path.realpath(self.root)).as_posix()
         except (ValueError, OSError):
             return path
+
+
+@functools.lru_cache(maxsize=64)
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regular expression for a set of shell patterns (asked once per Service)."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(pattern)})" for pattern in patterns) or "(?!)")
 
 
 def parse_node_port_range(text: str) -> tuple[int, int]:

@@ -469,8 +469,12 @@ def _object_diagnostics(obj: KubeObject, found: _FileFindings, item: InputFile, 
         rule = active.rule
         if partial and not rule.patches:
             continue
-        if active.gate and all(get(path) is None for path in active.gate):
-            continue  # none of the fields the rule reads is here
+        if active.gate:
+            for path in active.gate:
+                if get(path) is not None:
+                    break
+            else:
+                continue  # none of the fields the rule reads is here
         try:
             for finding in OBJECT_CHECKS[rule.check](ctx, rule.params):
                 found.diagnostics.append(_diagnostic(active, finding, source, sources))

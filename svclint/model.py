@@ -177,7 +177,9 @@ def is_placeholder(text: str, *, bare_words: bool = False) -> bool:
     With ``bare_words`` an all-capitals word (``PORT``) counts too: only where a number belongs,
     since in a string field it is more likely a value in the wrong case (``HTTP``).
     """
-    return _PLACEHOLDER.search(text) is not None or (bare_words and _BARE_WORD.fullmatch(text) is not None)
+    if ("$" in text or "<" in text or "__" in text) and _PLACEHOLDER.search(text) is not None:  # what each form starts with
+        return True
+    return bare_words and _BARE_WORD.fullmatch(text) is not None
 
 
 def string_value(node: Node | None) -> str | None:

@@ -72,6 +72,8 @@ def _selections(ctx: SetContext) -> Iterator[Selection]:
 
 def one_copy_each(ref: ObjectRef, workloads: list[Workload]) -> list[Workload]:
     """Variants of an install define one workload in several files: keep the copy nearest ``ref``."""
+    if len(workloads) < 2:
+        return list(workloads)
     by_identity: dict[tuple[str, str, str], tuple[int, Workload]] = {}
     for workload in workloads:
         score = closeness(ref, workload.ref)
@@ -84,8 +86,8 @@ def one_copy_each(ref: ObjectRef, workloads: list[Workload]) -> list[Workload]:
 def nearest(ref: ObjectRef, workloads: list[Workload]) -> list[Workload]:
     """The workloads nearest to ``ref``: what is defined together is deployed together, while a
     repository of examples shares a namespace by accident."""
-    if not workloads:
-        return []
+    if len(workloads) < 2:
+        return list(workloads)
     scores = [closeness(ref, workload.ref) for workload in workloads]
     best = max(scores)
     return [workload for workload, score in zip(workloads, scores, strict=True) if score == best]
@@ -244,7 +246,13 @@ def target_port(ctx: SetContext, params: Params) -> Iterator[Finding]:
     """``problem``: ``name-undeclared`` (no selected container has the named port),
     ``name-partial`` (some have it, some not) or ``number-undeclared`` (containers declare ports,
     none of them this number)."""
-    problem = params["problem"]
+    found: dict[str, list[Finding]] = ctx.memo("target-ports", lambda: _target_port_findings(ctx))
+    yield from found[params["problem"]]
+
+
+def _target_port_findings(ctx: SetContext) -> dict[str, list[Finding]]:
+    """The findings of every ``target-port`` problem, in one pass over the selections."""
+    found: dict[str, list[Finding]] = {"name-undeclared": [], "name-partial": [], "number-undeclared": []}
     for selection in selections(ctx):
         if not selection.selected:
             continue
@@ -252,9 +260,11 @@ def target_port(ctx: SetContext, params: Params) -> Iterator[Finding]:
             target = port.target
             if isinstance(target, str):
                 if not is_placeholder(target, bare_words=True):
-                    yield from _named_target(problem, selection, port, target)
-            elif isinstance(target, int) and problem == "number-undeclared":
-                yield from _numbered_target(selection, port, target)
+                    for problem in ("name-undeclared", "name-partial"):
+                        found[problem].extend(_named_target(problem, selection, port, target))
+            elif isinstance(target, int):
+                found["number-undeclared"].extend(_numbered_target(selection, port, target))
+    return found
 
 
 def _declared(workloads: list[Workload]) -> str:
