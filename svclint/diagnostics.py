@@ -7,9 +7,8 @@ the language server and a result cache can all use it without the text it came f
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
-from .records import record
+from .records import frozen_record
 from .source import Position, Source
 
 
@@ -30,8 +29,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class Span:
     """A half-open range of offsets ``[start, end)`` in one source."""
 
@@ -39,8 +37,7 @@ class Span:
     end: int
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class Range:
     start: Position
     end: Position
@@ -50,8 +47,7 @@ class Range:
         return cls(source.position(span.start), source.position(span.end))
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class TextEdit:
     """Replace ``span`` (offsets; ``range`` is the same as positions) of the file with ``new_text``."""
 
@@ -60,8 +56,7 @@ class TextEdit:
     new_text: str
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class Fix:
     """A repair for a finding. ``safe`` fixes keep the manifest's meaning apart from the mistake."""
 
@@ -70,8 +65,7 @@ class Fix:
     safe: bool = True
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class Related:
     """Another place that explains a finding (the other Service of a collision, say)."""
 
@@ -80,8 +74,7 @@ class Related:
     message: str
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class Diagnostic:
     rule_id: str
     rule_name: str

@@ -22,17 +22,15 @@ from .model import (
     is_placeholder,
     pod_template_path,
     port_protocol,
-    select,
     service_field,
     string_map,
     string_value,
 )
 from .parse import Mapping, Node, Scalar, Sequence
-from .records import record
+from .records import frozen_record, record
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class ValueRef:
     """A scalar in a file: its value, its span, and the span to edit (inside quotes)."""
 
@@ -46,8 +44,7 @@ class ValueRef:
         return cls(path, node.span, node.content_span, str(node.value))
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class ObjectRef:
     path: str
     span: Span  # metadata.name (the object, when it has no name node)
@@ -78,8 +75,7 @@ def folder_of(path: str) -> str:
     return os.path.dirname(os.path.normpath(path))
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class PortClaim:
     """A value that must be unique across the cluster (a nodePort, a clusterIP)."""
 
@@ -121,16 +117,14 @@ def controller_labels(kind: str, name: str) -> dict[str, re.Pattern[str]]:
     return {key: re.compile(pattern.replace("{name}", re.escape(name))) for key, pattern in CONTROLLER_LABELS.get(kind, {}).items()}
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class Label:
     key: str
     value: str
     span: Span  # the value as written
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class ContainerPort:
     container: str
     name: str | None
@@ -173,8 +167,7 @@ class Workload:
         return [key for key, value in selector.items() if not self.has(key, value)]
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class ServicePort:
     name: str | None
     port: int | None
@@ -199,8 +192,7 @@ class Service:
         return {key: label.value for key, label in (self.selector or {}).items()}
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class Backend:
     """An Ingress backend that names a Service."""
 
@@ -280,8 +272,7 @@ class Index:
         by_name = self.services.get(namespace)
         return by_name.get(name, []) if by_name else []
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class Summary:
     """What one object adds to the index: values and spans, no parse tree, so summaries can be
     cached and sent between processes."""
@@ -403,17 +394,21 @@ def _workload(obj: KubeObject, ref: ObjectRef, template_path: str) -> Workload |
     spec = template.get("spec")
     ports: list[ContainerPort] = []
     declares = False
-    containers = [*select(spec, "containers[]")] if spec is not None else []
-    for init, _ in select(spec, "initContainers[]") if spec is not None else []:
-        if string_value(get(init, "restartPolicy")) == "Always":  # a sidecar serves ports too
-            containers.append((init, ()))
+    containers = _items(spec, "containers")
+    # a sidecar (an init container that keeps running) serves ports too
+    containers += [init for init in _items(spec, "initContainers") if string_value(get(init, "restartPolicy")) == "Always"]
     mentioned: set[int] = set()
-    for container, _ in containers:
-        for expression in ("command[]", "args[]", "env[].value"):
-            for node, _ in select(container, expression):
-                mentioned.update(int(number) for number in _NUMBER.findall(string_value(node) or ""))
-        container_name = string_value(get(container, "name")) or "?"
-        entries = get(container, "ports")
+    for container in containers:
+        if not isinstance(container, Mapping):
+            continue
+        texts: list[Node | None] = [*_items(container, "command"), *_items(container, "args")]
+        texts += [get(variable, "value") for variable in _items(container, "env")]
+        for node in texts:
+            text = string_value(node)
+            if text:
+                mentioned.update(int(number) for number in _NUMBER.findall(text))
+        container_name = string_value(container.get("name")) or "?"
+        entries = container.get("ports")
         if isinstance(entries, Sequence):
             declares = True
             for entry in entries.items:
@@ -449,6 +444,12 @@ def _backends(obj: KubeObject, ref: ObjectRef) -> tuple[Backend, ...]:
             ref, ValueRef.of(obj.path, name), int_value(number_node), string_value(name_node),
             port_node.span if port_node is not None else None))
     return tuple(found)
+
+
+def _items(node: Node | None, key: str) -> list[Node]:
+    """The items of the list at ``key`` of a mapping (none if either is something else)."""
+    found = node.get(key) if isinstance(node, Mapping) else None
+    return list(found.items) if isinstance(found, Sequence) else []
 
 
 def _labels(node: Node | None) -> dict[str, Label]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from .records import frozen_record
 
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class Requirement:
     key: str
     operator: str  # In, NotIn, Exists, DoesNotExist
@@ -27,7 +28,7 @@ class Requirement:
         return not present or labels[self.key] not in self.values  # NotIn
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class LabelSelector:
     """All requirements must hold. An empty selector matches everything (as for workloads)."""
 

@@ -14,7 +14,7 @@ import operator
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from .records import record
+from .records import frozen_record
 
 BINARY_SNIFF_BYTES = 8192
 
@@ -29,8 +29,7 @@ BYTE_ORDER_MARKS = (
 )
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class Position:
     """A point in a source: offset plus 0-based line and column (code points and UTF-16)."""
 
