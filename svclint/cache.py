@@ -97,6 +97,7 @@ class ReportCache:
         self._settled: dict[str, tuple[int, int, int, int]] = {}  # path -> a status to record
         self._run: tuple[str, RunRecord] | None = None
         self._seen: set[str] = set()
+        self._writer: tuple[int, dict[str, Any]] | None = None  # see write_ahead: its process id, its rows
 
     @classmethod
     def open(cls, directory: Path | None, config: Config, backend: str, project: Path) -> ReportCache:
@@ -186,9 +187,38 @@ class ReportCache:
 
     # --- storage ------------------------------------------------------------------------------
 
+    def write_ahead(self) -> None:
+        """Start writing the file rows kept so far in a forked process, on the other core while
+        this one runs the cross-checks; ``save`` waits for it, and writes the rows itself if it
+        failed. (A thread would not do: the sqlite3 module takes the GIL back after every row.)"""
+        if self._writer is not None or not self._writes or not hasattr(os, "fork"):
+            return
+        self._load_rows()
+        writes = dict(self._writes)
+        pid = os.fork()
+        if pid == 0:  # the writer: its own connection (the parent's must not be touched after fork)
+            code = 1
+            try:
+                self._db = None
+                db = self._connect(create=True)
+                if db is not None:
+                    with db:
+                        _insert_files(db, writes)
+                    code = 0
+            finally:
+                os._exit(code)
+        self._writer = (pid, writes)
+
     def save(self) -> None:
         """Write this run's rows in one transaction; a read-only, full or locked disk, or a
         broken database, only costs the next run its speed."""
+        written: dict[str, Any] = {}
+        if self._writer is not None:
+            pid, writes = self._writer
+            self._writer = None
+            with contextlib.suppress(OSError):
+                if os.waitpid(pid, 0)[1] == 0:
+                    written = writes
         if not (self._writes or self._settled or self._run):
             return
         with contextlib.suppress(OSError, sqlite3.Error):  # deliberate: the cache is an optimisation, never an error
@@ -196,10 +226,7 @@ class ReportCache:
             if db is None:
                 return
             with db:
-                db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [row for row, _ in self._writes.values()])
-                db.executemany("DELETE FROM offers WHERE path = ?", [(path,) for path in self._writes])
-                db.executemany("INSERT INTO offers VALUES (?, ?)",
-                               [(key, path) for path, (_, offered) in self._writes.items() for key in sorted(offered)])
+                _insert_files(db, {path: write for path, write in self._writes.items() if written.get(path) is not write})
                 db.executemany("UPDATE files SET size = ?, mtime = ?, ctime = ?, inode = ? WHERE path = ?",
                                [(*signature, path) for path, signature in self._settled.items() if path not in self._writes])
                 if self._run is not None:
@@ -301,6 +328,14 @@ class ReportCache:
             for old in databases[KEPT_DATABASES:]:
                 if old != self.file:
                     old.unlink(missing_ok=True)
+
+
+def _insert_files(db: sqlite3.Connection, writes: dict[str, tuple[tuple[Any, ...], frozenset[str]]]) -> None:
+    """Store file rows and their offers (within the caller's transaction)."""
+    db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [row for row, _ in writes.values()])
+    db.executemany("DELETE FROM offers WHERE path = ?", [(path,) for path in writes])
+    db.executemany("INSERT INTO offers VALUES (?, ?)",
+                   [(key, path) for path, (_, offered) in writes.items() for key in sorted(offered)])
 
 
 def _has_meta(db: sqlite3.Connection) -> bool:

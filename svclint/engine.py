@@ -206,6 +206,8 @@ def _lint(
     schema = load(config.kubernetes_version or newest_version())
     reports, analysed_sources = _analyse_all(inputs, diagnose, rules, schema, config, backend, jobs, cache)
     sources.update(analysed_sources)
+    if cache is not None:
+        cache.write_ahead()  # the reports' rows, on a thread while the cross-checks run
 
     index = Index(report_paths=frozenset(reported_paths))
     for report in reports:
@@ -461,7 +463,6 @@ def _object_diagnostics(obj: KubeObject, found: _FileFindings, item: InputFile, 
         found.untyped.append((_type_meta_span(obj, missing), _type_meta_message(obj, missing)))
         return
     source = found.source
-    sources = {source.path: source}
     ctx = ObjectContext(obj, schema, config, source.text)
     partial = item.partial
     get = obj.get
@@ -477,7 +478,7 @@ def _object_diagnostics(obj: KubeObject, found: _FileFindings, item: InputFile, 
                 continue  # none of the fields the rule reads is here
         try:
             for finding in OBJECT_CHECKS[rule.check](ctx, rule.params):
-                found.diagnostics.append(_diagnostic(active, finding, source, sources))
+                found.diagnostics.append(_diagnostic(active, finding, source, {source.path: source}))
         except Exception as exc:  # one broken rule must not stop the others
             found.diagnostics.extend(_internal(rules, f"in rule {rule.id} ({rule.name})", exc, source, obj.node.start))
 

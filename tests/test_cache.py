@@ -222,6 +222,36 @@ def test_workers_fill_the_cache_as_one_process_does(monkeypatch: pytest.MonkeyPa
             assert (result.documents, result.objects) == (plain.documents, plain.objects)
 
 
+@pytest.mark.parametrize("writer", ["succeeds", "fails"])
+def test_rows_written_ahead_by_a_forked_writer_or_else_by_save(writer: str, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file rows are written by a forked process during the cross-checks; if it fails,
+    ``save`` writes them itself. Either way the next run finds every report in the cache."""
+    from svclint import cache as cache_module
+
+    parent = os.getpid()
+    insert = cache_module._insert_files
+
+    def failing_in_the_writer(db: sqlite3.Connection, writes: dict[str, Any]) -> None:
+        if writer == "fails" and os.getpid() != parent:
+            raise sqlite3.OperationalError("disk I/O error")
+        insert(db, writes)
+
+    monkeypatch.setattr(cache_module, "_insert_files", failing_in_the_writer)
+    root, linted, _, config = _case("target-ports")
+    files = [_input(root, path) for path in linted]
+    cache = _open(tmp_path, config)
+    plain = lint(files, config=config, cache=cache).diagnostics
+    assert cache._writer is not None  # the writer was started
+    cache.save()
+    with sqlite3.connect(next((tmp_path / "cache").glob("svclint-*.sqlite3"))) as db:
+        assert {path for (path,) in db.execute("SELECT path FROM files")} == {item.path for item in files}
+        db.execute("DELETE FROM runs")  # each file's report, not the run's
+    again = _open(tmp_path, config)
+    assert all(again.get(item, True) is not None for item in files)
+    assert lint(files, config=config, cache=again).diagnostics == plain
+
+
 def test_cli_cache_location_and_no_cache(svclint_exe: list[str], tmp_path: Path) -> None:
     project = tmp_path / "project"
     (project / "k8s").mkdir(parents=True)
