@@ -113,6 +113,8 @@ class ReportCache:
     def get_run(self, inputs: list[InputFile], diagnose: list[bool]) -> RunRecord | None:
         """The result of a run over exactly these files (same bytes, same roles), if one was kept:
         a re-run with nothing changed skips even the cross-checks."""
+        if not self._load_rows():
+            return None  # a new cache: no run to find (and no need to hash every file)
         key = self._run_key(inputs, diagnose)
         blob = self._query_one("SELECT record FROM runs WHERE key = ?", (key,))
         record = _unpickle(blob) if blob is not None else None

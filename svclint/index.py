@@ -29,29 +29,51 @@ from .model import (
 from .parse import Mapping, Node, Scalar, Sequence
 from .records import frozen_record, record
 
+# Summary records keep offsets as plain (start, end) tuples and make Spans when asked: a run
+# makes and pickles millions of summary records, and a tuple pickles in C where a record costs
+# a Python call (see records.py).
+Offsets = tuple[int, int]
+
+
+def offsets(node: Node) -> Offsets:
+    return (node.start, node.end)
+
 
 @frozen_record
 class ValueRef:
     """A scalar in a file: its value, its span, and the span to edit (inside quotes)."""
 
     path: str
-    span: Span
-    edit_span: Span
+    at: Offsets
+    edit_at: Offsets
     value: str
+
+    @property
+    def span(self) -> Span:
+        return Span(*self.at)
+
+    @property
+    def edit_span(self) -> Span:
+        return Span(*self.edit_at)
 
     @classmethod
     def of(cls, path: str, node: Scalar) -> ValueRef:
-        return cls(path, node.span, node.content_span, str(node.value))
+        quoted = node.style in ("'", '"')  # the edit goes inside the quotes (Scalar.content_span)
+        return cls(path, (node.start, node.end), (node.start + quoted, node.end - quoted), str(node.value))
 
 
 @frozen_record
 class ObjectRef:
     path: str
-    span: Span  # metadata.name (the object, when it has no name node)
+    at: Offsets  # metadata.name (the object, when it has no name node)
     kind: str
     namespace: str
     name: str
     namespace_explicit: bool = True  # False: no metadata.namespace, so `kubectl apply -n` decides
+
+    @property
+    def span(self) -> Span:
+        return Span(*self.at)
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -81,7 +103,11 @@ class PortClaim:
 
     owner: ObjectRef
     value: str
-    span: Span
+    at: Offsets
+
+    @property
+    def span(self) -> Span:
+        return Span(*self.at)
 
 
 # Labels that controllers add to the pods they make, absent from the pod template. A Service may
@@ -121,7 +147,11 @@ def controller_labels(kind: str, name: str) -> dict[str, re.Pattern[str]]:
 class Label:
     key: str
     value: str
-    span: Span  # the value as written
+    at: Offsets  # the value as written
+
+    @property
+    def span(self) -> Span:
+        return Span(*self.at)
 
 
 @frozen_record
@@ -130,7 +160,11 @@ class ContainerPort:
     name: str | None
     number: int | None
     protocol: str
-    span: Span  # the port entry
+    at: Offsets  # the port entry
+
+    @property
+    def span(self) -> Span:
+        return Span(*self.at)
 
 
 @record
@@ -140,12 +174,16 @@ class Workload:
 
     ref: ObjectRef
     pod_labels: dict[str, Label]
-    template_span: Span  # the pod template's labels (or the template, when it has none)
+    template_at: Offsets  # the pod template's labels (or the template, when it has none)
     metadata_labels: dict[str, Label]
     ports: list[ContainerPort]
     declares_ports: bool  # some container lists ports; if none does, nothing is known of them
     service_name: ValueRef | None = None  # StatefulSet.spec.serviceName
     mentioned: frozenset[int] = frozenset()  # numbers in containers' command, args and env: ports set by flags
+
+    @property
+    def template_span(self) -> Span:
+        return Span(*self.template_at)
 
     @property
     def loose(self) -> bool:
@@ -173,8 +211,12 @@ class ServicePort:
     port: int | None
     protocol: str
     target: int | str | None  # after defaulting: an absent or zero targetPort is the port
-    target_span: Span  # the targetPort value, or the port entry when targetPort is defaulted
+    target_at: Offsets  # the targetPort value, or the port entry when targetPort is defaulted
     explicit_target: bool
+
+    @property
+    def target_span(self) -> Span:
+        return Span(*self.target_at)
 
 
 @record
@@ -184,8 +226,12 @@ class Service:
     type: str
     headless: bool
     selector: dict[str, Label] | None  # None: no selector (Endpoints are managed by hand)
-    selector_span: Span
+    selector_at: Offsets
     ports: list[ServicePort]
+
+    @property
+    def selector_span(self) -> Span:
+        return Span(*self.selector_at)
 
     @property
     def selector_values(self) -> dict[str, str]:
@@ -200,7 +246,11 @@ class Backend:
     service: ValueRef
     port_number: int | None
     port_name: str | None
-    port_span: Span | None
+    port_at: Offsets | None
+
+    @property
+    def port_span(self) -> Span | None:
+        return Span(*self.port_at) if self.port_at is not None else None
 
 
 @dataclass(slots=True)
@@ -346,7 +396,7 @@ def summarize(obj: KubeObject, default_namespace: str, text: str = "") -> Summar
     if obj.kind is None or obj.name is None or obj.api_version is None:
         return Summary(namespace_use, None)
     name_node = obj.get("metadata.name")
-    ref = ObjectRef(obj.path, (name_node or obj.node).span, obj.kind, obj.namespace or default_namespace, obj.name,
+    ref = ObjectRef(obj.path, offsets(name_node or obj.node), obj.kind, obj.namespace or default_namespace, obj.name,
                     bool(obj.namespace))
     digest = zlib.crc32(text[obj.node.start:obj.node.end].encode("utf-8", "replace"))
     type_ = (obj.api_version, obj.kind)
@@ -369,20 +419,20 @@ def _service(obj: KubeObject, ref: ObjectRef) -> tuple[Service, tuple[tuple[str,
             node_port = _scalar(port, "nodePort")
             number = int_value(node_port)
             if node_port is not None and number:
-                claims.append(("nodePort", PortClaim(ref, str(number), node_port.span)))
+                claims.append(("nodePort", PortClaim(ref, str(number), offsets(node_port))))
     selector_node = obj.get("spec.selector")
     selector = _labels(selector_node)
     service = Service(
         ref, service_type, obj.value("spec.clusterIP") == "None",
         selector if selector_node is not None else None,
-        (selector_node or obj.node).span,
+        offsets(selector_node or obj.node),
         [_service_port(port) for port, _ in obj.select("spec.ports[]") if isinstance(port, Mapping)],
     )
     if service_type != "ExternalName":
         for node, _ in [*obj.select("spec.clusterIP"), *obj.select("spec.clusterIPs[]")]:
             value = string_value(node)
             if value and value != "None":
-                claims.append(("clusterIP", PortClaim(ref, value, node.span)))
+                claims.append(("clusterIP", PortClaim(ref, value, offsets(node))))
     return service, tuple(claims)
 
 
@@ -414,10 +464,10 @@ def _workload(obj: KubeObject, ref: ObjectRef, template_path: str) -> Workload |
             for entry in entries.items:
                 ports.append(ContainerPort(
                     container_name, string_value(get(entry, "name")), int_value(get(entry, "containerPort")),
-                    port_protocol(entry), entry.span))
+                    port_protocol(entry), offsets(entry)))
     service_name = obj.get("spec.serviceName") if obj.kind == "StatefulSet" else None
     return Workload(
-        ref, _labels(labels_node), (labels_node or template).span, _labels(obj.get("metadata.labels")),
+        ref, _labels(labels_node), offsets(labels_node or template), _labels(obj.get("metadata.labels")),
         ports, declares,
         ValueRef.of(obj.path, service_name) if isinstance(service_name, Scalar) and string_value(service_name) else None,
         frozenset(mentioned),
@@ -442,7 +492,7 @@ def _backends(obj: KubeObject, ref: ObjectRef) -> tuple[Backend, ...]:
         port_node = number_node if int_value(number_node) is not None else name_node
         found.append(Backend(
             ref, ValueRef.of(obj.path, name), int_value(number_node), string_value(name_node),
-            port_node.span if port_node is not None else None))
+            offsets(port_node) if port_node is not None else None))
     return tuple(found)
 
 
@@ -453,7 +503,7 @@ def _items(node: Node | None, key: str) -> list[Node]:
 
 
 def _labels(node: Node | None) -> dict[str, Label]:
-    return {key: Label(key, value, scalar.span) for key, (value, scalar) in (string_map(node) or {}).items()}
+    return {key: Label(key, value, (scalar.start, scalar.end)) for key, (value, scalar) in (string_map(node) or {}).items()}
 
 
 def _service_port(port: Mapping) -> ServicePort:
@@ -465,7 +515,7 @@ def _service_port(port: Mapping) -> ServicePort:
     explicit = target not in (None, 0)
     return ServicePort(
         string_value(port.get("name")), number, port_protocol(port), target if explicit else number,
-        (target_node if explicit and target_node is not None else port).span, explicit,
+        offsets(target_node if explicit and target_node is not None else port), explicit,
     )
 
 
