@@ -207,7 +207,7 @@ def _lint(
     reports, analysed_sources = _analyse_all(inputs, diagnose, rules, schema, config, backend, jobs, cache)
     sources.update(analysed_sources)
     if cache is not None:
-        cache.write_ahead()  # the reports' rows, on a thread while the cross-checks run
+        cache.write_ahead()  # the reports' rows, by a forked process while the cross-checks run
 
     index = Index(report_paths=frozenset(reported_paths))
     for report in reports:
