@@ -91,9 +91,14 @@ class _Helper:
             pass
 
     def close(self) -> None:
+        """After the run, the worker is exiting; if the run was abandoned (an exception in the
+        caller), it may still be at work, and is stopped."""
         self.notices.close()
         self.results.close()
-        self.process.join(timeout=5)
+        self.process.join(timeout=1)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
 
 
 def _claim(claims: int) -> int | None:

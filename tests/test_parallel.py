@@ -4,8 +4,10 @@ whoever is free takes the next share, and a worker that dies costs nothing but t
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Sequence
 
 from hypothesis import given
@@ -60,6 +62,20 @@ def test_a_worker_whose_results_cannot_travel_leaves_them_to_this_process() -> N
     shares = shares_of(list(range(300)), 16)
     results = dict(run_shares(shares, unpicklable_in_worker, workers=1))
     assert results == {position: position for position in range(300)}
+
+
+def test_an_abandoned_run_stops_its_workers() -> None:
+    def slow_in_worker(share: Sequence[int], in_worker: bool) -> list[int]:
+        if in_worker:
+            time.sleep(0.2)
+        return list(share)
+
+    run = run_shares(shares_of(list(range(400)), 64), slow_in_worker, workers=2)
+    next(run)
+    started = time.monotonic()
+    run.close()  # as when the caller raises
+    assert time.monotonic() - started < 5
+    assert multiprocessing.active_children() == []
 
 
 def test_without_workers_this_process_does_everything() -> None:
