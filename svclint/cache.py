@@ -47,6 +47,7 @@ from .suppress import Suppressions
 FORMAT = 2
 KEPT_RUNS = 8  # results of whole runs kept (a few command lines, each over its own files)
 KEPT_DATABASES = 8  # fingerprints kept (settings or versions used lately); older ones are deleted
+WRITE_AHEAD_MIN_ROWS = 200  # fewer rows are written at once, sooner than a writer process starts
 STALE_ROWS = 1_000  # rows of files no longer seen, kept until this many beyond the run's own
 _MODULES = ("svclint.", "builtins", "re", "pathlib", "ipaddress")
 _SCHEMA = (
@@ -93,7 +94,7 @@ class ReportCache:
         self._db: sqlite3.Connection | None = None
         self._rows: dict[str, _Row] | None = None
         self._digests: dict[str, bytes] = {}
-        self._writes: dict[str, tuple[tuple[Any, ...], frozenset[str]]] = {}  # path -> a whole row to store, its offers
+        self._writes: dict[str, _Write] = {}  # path -> what to store
         self._settled: dict[str, tuple[int, int, int, int]] = {}  # path -> a status to record
         self._run: tuple[str, RunRecord] | None = None
         self._seen: set[str] = set()
@@ -161,9 +162,9 @@ class ReportCache:
         flags = _flags(item)
         if row is not None and row.content == content and row.flags == flags and row.full and report.diagnostics is None:
             return  # keep the fuller report
-        form = form or stored(report)
         signature = item.signature or (None, None, None, None)
-        self._writes[item.path] = ((item.path, content, flags, *signature, form.context, form.full), form.offered)
+        # pickled when written (by the forked writer, after a big run), unless a worker did already
+        self._writes[item.path] = ((item.path, content, flags, *signature), form or report)
 
     def irrelevant(self, items: list[InputFile], needed: set[str]) -> set[str]:
         """Paths of the files among ``items`` that the cache knows as they are now and whose
@@ -193,8 +194,8 @@ class ReportCache:
         """Start writing the file rows kept so far in a forked process, on the other core while
         this one runs the cross-checks; ``save`` waits for it, and writes the rows itself if it
         failed. (A thread would not do: the sqlite3 module takes the GIL back after every row.)"""
-        if self._writer is not None or not self._writes or not hasattr(os, "fork"):
-            return
+        if self._writer is not None or len(self._writes) < WRITE_AHEAD_MIN_ROWS or not hasattr(os, "fork"):
+            return  # a few rows are written sooner than a process is forked
         self._load_rows()
         writes = dict(self._writes)
         pid = os.fork()
@@ -332,12 +333,21 @@ class ReportCache:
                     old.unlink(missing_ok=True)
 
 
-def _insert_files(db: sqlite3.Connection, writes: dict[str, tuple[tuple[Any, ...], frozenset[str]]]) -> None:
+# A file row to store: (path, content hash, flags, size, mtime, ctime, inode), and the report or
+# its stored form (made by the worker that analysed the file).
+_Write = tuple[tuple[Any, ...], "FileReport | StoredReport"]
+
+
+def _insert_files(db: sqlite3.Connection, writes: dict[str, _Write]) -> None:
     """Store file rows and their offers (within the caller's transaction)."""
-    db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [row for row, _ in writes.values()])
+    rows, offered = [], []
+    for path, (head, kept) in writes.items():
+        form = kept if isinstance(kept, StoredReport) else stored(kept)
+        rows.append((*head, form.context, form.full))
+        offered += [(key, path) for key in sorted(form.offered)]
+    db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     db.executemany("DELETE FROM offers WHERE path = ?", [(path,) for path in writes])
-    db.executemany("INSERT INTO offers VALUES (?, ?)",
-                   [(key, path) for path, (_, offered) in writes.items() for key in sorted(offered)])
+    db.executemany("INSERT INTO offers VALUES (?, ?)", offered)
 
 
 def _has_meta(db: sqlite3.Connection) -> bool:

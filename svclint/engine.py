@@ -384,8 +384,9 @@ def _analyse_in_workers(inputs: list[InputFile], diagnose: list[bool], todo: lis
                         config: Config, backend: str, jobs: int, keep: bool,
                         ) -> Iterator[tuple[int, FileReport, StoredReport | None]]:
     """The files at ``todo``, shared by this process and ``jobs`` - 1 forked workers (see
-    parallel.py). With ``keep`` (a cache), each report comes with its stored form, made in the
-    process that analysed it; a worker sends that form alone, and the report is read back from it."""
+    parallel.py). With ``keep`` (a cache), a worker sends each report as its stored form alone
+    (the cache keeps it as it is; the report is read back from it); this process's own reports
+    are pickled for the cache later, by its writer (``ReportCache.write_ahead``)."""
     from .cache import restored, stored
     from .parallel import run_shares, shares_of
 
@@ -394,7 +395,7 @@ def _analyse_in_workers(inputs: list[InputFile], diagnose: list[bool], todo: lis
         with _collector_paused():
             for position in share:
                 report = analyse(inputs[position], rules, schema, config, backend, diagnose=diagnose[position])[0]
-                form = stored(report) if keep else None
+                form = stored(report) if keep and in_worker else None  # this process's are pickled by the cache's writer
                 out.append((None if in_worker and form is not None else report, form))
         return out
 

@@ -238,6 +238,7 @@ def test_rows_written_ahead_by_a_forked_writer_or_else_by_save(writer: str, tmp_
         insert(db, writes)
 
     monkeypatch.setattr(cache_module, "_insert_files", failing_in_the_writer)
+    monkeypatch.setattr(cache_module, "WRITE_AHEAD_MIN_ROWS", 1)  # a small project gets a writer too
     root, linted, _, config = _case("target-ports")
     files = [_input(root, path) for path in linted]
     cache = _open(tmp_path, config)
