@@ -196,7 +196,6 @@ class ReportCache:
         failed. (A thread would not do: the sqlite3 module takes the GIL back after every row.)"""
         if self._writer is not None or len(self._writes) < WRITE_AHEAD_MIN_ROWS or not hasattr(os, "fork"):
             return  # a few rows are written sooner than a process is forked
-        self._load_rows()
         writes = dict(self._writes)
         pid = os.fork()
         if pid == 0:  # the writer: its own connection (the parent's must not be touched after fork)

@@ -7,6 +7,7 @@ later, from cached summaries without parsing at all.
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import zlib
@@ -39,6 +40,16 @@ def offsets(node: Node) -> Offsets:
     return (node.start, node.end)
 
 
+class _SpanAt:
+    """A record's Span property over one of its ``Offsets`` fields, made when asked."""
+
+    def __init__(self, field_name: str) -> None:
+        self._offsets = operator.attrgetter(field_name)
+
+    def __get__(self, record: object, owner: type | None = None) -> Span:
+        return Span(*self._offsets(record))
+
+
 @frozen_record
 class ValueRef:
     """A scalar in a file: its value, its span, and the span to edit (inside quotes)."""
@@ -48,13 +59,8 @@ class ValueRef:
     edit_at: Offsets
     value: str
 
-    @property
-    def span(self) -> Span:
-        return Span(*self.at)
-
-    @property
-    def edit_span(self) -> Span:
-        return Span(*self.edit_at)
+    span = _SpanAt("at")
+    edit_span = _SpanAt("edit_at")
 
     @classmethod
     def of(cls, path: str, node: Scalar) -> ValueRef:
@@ -71,9 +77,7 @@ class ObjectRef:
     name: str
     namespace_explicit: bool = True  # False: no metadata.namespace, so `kubectl apply -n` decides
 
-    @property
-    def span(self) -> Span:
-        return Span(*self.at)
+    span = _SpanAt("at")
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -105,9 +109,7 @@ class PortClaim:
     value: str
     at: Offsets
 
-    @property
-    def span(self) -> Span:
-        return Span(*self.at)
+    span = _SpanAt("at")
 
 
 # Labels that controllers add to the pods they make, absent from the pod template. A Service may
@@ -149,9 +151,7 @@ class Label:
     value: str
     at: Offsets  # the value as written
 
-    @property
-    def span(self) -> Span:
-        return Span(*self.at)
+    span = _SpanAt("at")
 
 
 @frozen_record
@@ -162,9 +162,7 @@ class ContainerPort:
     protocol: str
     at: Offsets  # the port entry
 
-    @property
-    def span(self) -> Span:
-        return Span(*self.at)
+    span = _SpanAt("at")
 
 
 @record
@@ -181,9 +179,7 @@ class Workload:
     service_name: ValueRef | None = None  # StatefulSet.spec.serviceName
     mentioned: frozenset[int] = frozenset()  # numbers in containers' command, args and env: ports set by flags
 
-    @property
-    def template_span(self) -> Span:
-        return Span(*self.template_at)
+    template_span = _SpanAt("template_at")
 
     @property
     def loose(self) -> bool:
@@ -214,9 +210,7 @@ class ServicePort:
     target_at: Offsets  # the targetPort value, or the port entry when targetPort is defaulted
     explicit_target: bool
 
-    @property
-    def target_span(self) -> Span:
-        return Span(*self.target_at)
+    target_span = _SpanAt("target_at")
 
 
 @record
@@ -229,9 +223,7 @@ class Service:
     selector_at: Offsets
     ports: list[ServicePort]
 
-    @property
-    def selector_span(self) -> Span:
-        return Span(*self.selector_at)
+    selector_span = _SpanAt("selector_at")
 
     @property
     def selector_values(self) -> dict[str, str]:

@@ -87,8 +87,8 @@ class _Helper:
             while wait or self.notices.poll():
                 index, offset, length = self.notices.recv()
                 yield index, pickle.loads(os.pread(self.results.fileno(), length, offset))
-        except (EOFError, OSError):  # the worker is done (or gone)
-            pass
+        except (EOFError, OSError):
+            return  # the worker is done (or gone): nothing more will arrive
 
     def close(self) -> None:
         """After the run, the worker is exiting; if the run was abandoned (an exception in the
@@ -118,8 +118,8 @@ def _serve(shares: Sequence[Sequence[int]], work: Callable[[Sequence[int], bool]
             results.flush()
             send.send((index, offset, len(blob)))
             offset += len(blob)
-    except Exception:  # the parent does unsent shares again and reports any error
-        pass
+    except Exception:
+        return  # the parent does the unsent shares again, and reports any error they raise
     finally:
         send.close()
 
