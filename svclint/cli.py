@@ -132,7 +132,7 @@ def check(
     """Lint manifests and report findings."""
     gc.disable()  # one run, then exit: the cyclic collector would only re-walk the parse trees
     from .discover import read, read_stream, walk
-    from .engine import lint
+    from .engine import exit_after_run, lint
     from .report import renderer
     from .schema import versions
 
@@ -183,6 +183,8 @@ def check(
             from .cache import ReportCache
 
             cache = ReportCache.open(cache_dir, config, parser.value, Path.cwd())
+        if _EXITS_AFTER_COMMAND:
+            exit_after_run()  # the OS frees the run's data at once
         result = lint(files, config=config, context=context_files, backend=parser.value,
                       jobs=jobs or os.cpu_count() or 1, cache=cache)
         if cache is not None:
@@ -330,8 +332,15 @@ def explain(rule: object) -> str:
     return "\n".join(lines)
 
 
+# Set by main(), which ends the process with os._exit (_exit_now) after the command; not when
+# the app is run in-process (tests' CliRunner).
+_EXITS_AFTER_COMMAND = False
+
+
 def main() -> None:
     """Console entry point: any unexpected exception is exit 2 with a one-line message."""
+    global _EXITS_AFTER_COMMAND
+    _EXITS_AFTER_COMMAND = True
     try:
         app()
     except SystemExit as exc:

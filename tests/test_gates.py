@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 def _open(rules: RuleSet) -> RuleSet:
     for active in rules.object:
         active.gate = ()
-    rules._by_type.clear()
+    rules.forget_plans()
     return rules
 
 
@@ -103,3 +103,48 @@ def test_generated_services(spec: dict[str, object], annotations: dict[str, str]
     metadata = {"name": "web", **({"annotations": annotations} if annotations else {})}
     text = f"apiVersion: v1\nkind: Service\nmetadata: {_yaml(metadata, 0, True)}\nspec:{_yaml(spec, 2) or ' {}'}\n"
     _same([InputFile("generated.yaml", text.encode())], config_of({"service-cluster-ip-range": cidrs} if cidrs else None))
+
+
+_key = st.sampled_from(["spec", "metadata", "ports", "selector", "labels", "type", "a.b", "template"])
+_tree = st.recursive(st.one_of(st.just("x"), st.none(), st.integers(0, 3)),
+                     lambda children: st.one_of(st.lists(children, max_size=2), st.dictionaries(_key, children, max_size=4)),
+                     max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(root=st.dictionaries(_key, _tree, max_size=4),
+       gates=st.lists(st.lists(st.lists(_key.filter(lambda key: "." not in key), min_size=1, max_size=3).map(".".join),
+                               max_size=3).map(tuple), max_size=6))
+def test_a_plan_masks_the_gate_paths_an_object_holds(root: dict[str, object], gates: list[tuple[str, ...]]) -> None:
+    """DispatchPlan.mask reads in one walk what ``KubeObject.get`` answers path by path."""
+    from svclint.engine import ActiveRule, DispatchPlan
+    from svclint.model import objects_of
+    from svclint.parse import parse
+
+    rule = next(rule for rule in builtin_rules() if rule.check in OBJECT_READS)
+    plan = DispatchPlan.of([ActiveRule(rule, rule.severity, gate_paths) for gate_paths in gates])
+    document = parse(_yaml({"apiVersion": "v1", "kind": "Service", **root}, 0, True) + "\n").documents[0]
+    obj = next(iter(objects_of("x.yaml", document)))
+    mask = plan.mask(obj.node)  # type: ignore[union-attr]
+    for gate_mask, active in plan.rules:
+        held = [path for path in active.gate if obj.get(path) is not None]  # type: ignore[union-attr]
+        assert bool(gate_mask & mask) == bool(held), (active.gate, held)
+    ran = [active for active, _, _ in plan.runs(mask)]
+    assert ran == [active for gate_mask, active in plan.rules if not gate_mask or gate_mask & mask]
+
+
+@settings(max_examples=200, deadline=None)
+@given(order=st.permutations(range(12)), left_out=st.sets(st.integers(0, 11)))
+def test_reports_reach_the_index_in_input_order(order: list[int], left_out: set[int]) -> None:
+    """Shares finish out of order; the index takes their reports in input order all the same."""
+    from svclint.engine import FileReport, _InInputOrder
+    from svclint.suppress import Suppressions
+
+    consumed: list[str] = []
+    in_order = _InInputOrder(lambda report: consumed.append(report.path))
+    for position in order:
+        report = None if position in left_out else FileReport(str(position), [], [], False, 0, 0, Suppressions(), [])
+        in_order.arrived(position, report)
+        assert consumed == [str(p) for p in range(in_order.next) if p not in left_out]
+    assert in_order.complete(12)
+    assert consumed == [str(position) for position in range(12) if position not in left_out]

@@ -13,16 +13,30 @@ from . import Edit, Finding, FixSpec, ObjectContext, Params, SetContext, object_
 BUILTIN_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
+# Values already found valid, by format: names repeat across a repository (namespaces, port
+# names), and a set lookup costs less than asking the validator. Bounded, like the validators' memory.
+_VALID_NAMES: dict[str, set[object]] = {}
+_VALID_NAMES_MAX = 65_536
+
+
 @object_check("name-format", reads=lambda params: () if params.get("required") else params["paths"])
 def name_format(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """String fields that must match one of the apimachinery name formats."""
     validate, label = FORMATS[params["format"]]
+    known_valid = _VALID_NAMES.setdefault(params["format"], set())
     for expression in params["paths"]:
-        for node, value, path in ctx.obj.strings(expression):
+        for node, path in ctx.obj.select(expression):
+            if not isinstance(node, Scalar):
+                continue
+            value = node.value
+            if value in known_valid or type(value) is not str or is_placeholder(value):
+                continue
             if value == "" and params.get("empty_ok", True):
                 continue
             reasons = validate(value)
             if not reasons:
+                if len(known_valid) < _VALID_NAMES_MAX:
+                    known_valid.add(value)
                 continue
             detail = "; ".join(reasons)
             fix = None
@@ -105,28 +119,49 @@ def _label_maps(ctx: ObjectContext, params: Params) -> Iterator[tuple[Mapping, t
                 yield node, path
 
 
+# Label keys and values already found valid, by part: a repository repeats the same few labels
+# on every object, so most maps are answered by one set inclusion, in C. Bounded: past the bound,
+# values are checked one by one as before.
+_VALID_LABEL_PARTS: dict[str, set[object]] = {"key": set(), "value": set(), "annotation-key": set()}
+_VALID_LABEL_PARTS_MAX = 65_536
+
+
 @object_check("label-syntax", reads=lambda params: [path for paths in params["paths"].values() for path in paths])
 def label_syntax(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """Label keys (qualified names), label values, and annotation keys, as ValidateLabels and
     ValidateAnnotations check them (annotation keys are lower-cased first)."""
     part = params["part"]
+    known_valid = _VALID_LABEL_PARTS[part]
     for mapping, path in _label_maps(ctx, params):
+        fields = mapping.fields
+        if part == "key" and fields.keys() <= known_valid:
+            continue
+        if part == "value" and known_valid.issuperset([node.value if type(node) is Scalar else node for _, node in fields.values()]):
+            continue
         total = 0
-        for key, (key_node, value_node) in mapping.fields.items():
+        for key, (key_node, value_node) in fields.items():
             value = value_node.value if isinstance(value_node, Scalar) else None
             if part == "annotation-key":
                 total += len(key) + (len(value) if isinstance(value, str) else 0)
+                if key in known_valid:
+                    continue
                 reasons = qualified_name(key.lower())
+                checked: str = key
                 node = key_node
             elif part == "key":
                 reasons = qualified_name(key)
+                checked = key
                 node = key_node
             else:
                 if not isinstance(value, str) or is_placeholder(value):
                     continue
                 reasons = label_value(value)
+                checked = value
                 node = value_node
-            if reasons and not is_placeholder(key):
+            if not reasons:
+                if len(known_valid) < _VALID_LABEL_PARTS_MAX:
+                    known_valid.add(checked)
+            elif not is_placeholder(key):
                 yield Finding(node, {"field": format_path((*path, key)), "value": key if part != "value" else value,
                                      "detail": "; ".join(reasons)})
         if part == "annotation-key" and total > ANNOTATIONS_MAX_BYTES:
