@@ -55,12 +55,27 @@ class KubeObject:
     def select(self, expression: str) -> list[tuple[Node, Path]]:
         found = self._selected.get(expression)
         if found is None:
-            if not self.base:  # a document's root (not an item of a List): paths need no prefix
-                found = list(select(self.node, expression))
-            else:
-                found = [(node, (*self.base, *path)) for node, path in select(self.node, expression)]
-            self._selected[expression] = found
+            found = self._selected[expression] = self._select(expression)
         return found
+
+    def _select(self, expression: str) -> list[tuple[Node, Path]]:
+        head, listed, tail = expression.rpartition("[].")
+        if listed and "[]" not in tail:  # keys of each item of a list: from the list's own selection, which rules share
+            keys = _keys(tail)
+            found = []
+            for item, path in self.select(head + "[]"):
+                node = get(item, tail)
+                if node is not None:
+                    found.append((node, (*path, *keys)))
+            return found
+        if "[]" not in expression:  # a plain field path: the answer of get
+            node = self.get(expression)
+            if node is None:
+                return []
+            return [(node, (*self.base, *_keys(expression)) if self.base else _keys(expression))]
+        if not self.base:  # a document's root (not an item of a List): paths need no prefix
+            return select(self.node, expression)
+        return [(node, (*self.base, *path)) for node, path in select(self.node, expression)]
 
     def key_node(self, dotted: str) -> Node | None:
         """The key of the field at a dotted path (``spec.ports`` -> the ``ports`` key), to point
@@ -136,18 +151,17 @@ def _steps(expression: str) -> tuple[tuple[str, bool], ...]:
     return tuple((step[:-2], True) if step.endswith("[]") else (step, False) for step in expression.split("."))
 
 
-def select(node: Node, expression: str) -> Iterator[tuple[Node, Path]]:
-    """Nodes matching ``a.b[].c``: ``[]`` walks every item of a list. Wrong shapes yield nothing."""
+def select(node: Node, expression: str) -> list[tuple[Node, Path]]:
+    """Nodes matching ``a.b[].c``: ``[]`` walks every item of a list. Wrong shapes give nothing."""
     steps = _steps(expression)
     if "[]" not in expression:  # a plain field path (most rules' question): one node at most
         found = node
         for key, _ in steps:
             pair = found.fields.get(key) if isinstance(found, Mapping) else None
             if pair is None:
-                return
+                return []
             found = pair[1]
-        yield found, _keys(expression)
-        return
+        return [(found, _keys(expression))]
     current: list[tuple[Node, Path]] = [(node, ())]
     for key, each in steps:
         following: list[tuple[Node, Path]] = []
@@ -162,9 +176,9 @@ def select(node: Node, expression: str) -> Iterator[tuple[Node, Path]]:
             else:
                 following.append((child, (*path, key)))
         if not following:
-            return
+            return []
         current = following
-    yield from current
+    return current
 
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Z_][A-Z0-9_]*|<[A-Za-z][A-Za-z0-9_ -]*>|__[A-Z][A-Z0-9_]*__")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from svclint.checks import OBJECT_READS, gate
@@ -148,3 +148,30 @@ def test_reports_reach_the_index_in_input_order(order: list[int], left_out: set[
         assert consumed == [str(p) for p in range(in_order.next) if p not in left_out]
     assert in_order.complete(12)
     assert consumed == [str(position) for position in range(12) if position not in left_out]
+
+
+_step = st.sampled_from(["a", "b", "c"])  # few keys, so that expressions often meet what the trees hold
+_small_tree = st.recursive(st.sampled_from(["x", 1]), lambda children: st.one_of(
+    st.lists(children, max_size=3), st.dictionaries(_step, children, max_size=3)), max_leaves=16)
+_expression = st.lists(st.tuples(_step, st.booleans()), min_size=1, max_size=4).map(
+    lambda steps: ".".join(key + ("[]" if each else "") for key, each in steps))
+
+
+@settings(max_examples=300, deadline=None)
+@example(root={"a": [{"b": ["x", 1]}, {"b": [{"c": 1}]}]}, expressions=["a[].b[]", "a[].b[].c", "a[].b"], listed=False)
+@example(root={"a": [{"b": ["x", 1]}, {"b": [{"c": 1}]}]}, expressions=["a[].b[].c", "a[].b[]", "a[]"], listed=True)
+@given(root=st.dictionaries(_step, _small_tree, max_size=3), expressions=st.lists(_expression, min_size=1, max_size=8),
+       listed=st.booleans())
+def test_an_objects_selections_match_a_fresh_walk(root: dict[str, object], expressions: list[str], listed: bool) -> None:
+    """KubeObject.select answers from memory and from the selection of a shared list prefix;
+    every answer equals a walk from the object's root, paths prefixed for an item of a List."""
+    from svclint.model import KubeObject, objects_of, select
+    from svclint.parse import parse
+
+    body = {"apiVersion": "v1", "kind": "Service", **root}
+    document = {"apiVersion": "v1", "kind": "List", "items": [body]} if listed else body
+    obj = next(iter(objects_of("x.yaml", parse(_yaml(document, 0, True) + "\n").documents[0])))
+    assert isinstance(obj, KubeObject)
+    for expression in [*expressions, *reversed(expressions)]:
+        fresh = [(node, (*obj.base, *path)) for node, path in select(obj.node, expression)]
+        assert [(id(node), path) for node, path in obj.select(expression)] == [(id(node), path) for node, path in fresh], expression
