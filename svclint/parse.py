@@ -76,13 +76,14 @@ class Mapping(Node):
 
     __slots__ = ("fields", "flow", "pairs")
 
-    def __init__(self, start: int, end: int, tag: str | None, anchor: str | None, flow: bool) -> None:
+    def __init__(self, start: int, end: int, tag: str | None, anchor: str | None, flow: bool,
+                 pairs: list[tuple[Node, Node]] | None = None) -> None:
         self.start = start
         self.end = end
         self.tag = tag
         self.anchor = anchor
         self.flow = flow
-        self.pairs: list[tuple[Node, Node]] = []
+        self.pairs: list[tuple[Node, Node]] = [] if pairs is None else pairs
         self.fields: dict[str, tuple[Node, Node]] = {}
 
     def get(self, key: str) -> Node | None:
@@ -100,13 +101,14 @@ class Mapping(Node):
 class Sequence(Node):
     __slots__ = ("flow", "items")
 
-    def __init__(self, start: int, end: int, tag: str | None, anchor: str | None, flow: bool) -> None:
+    def __init__(self, start: int, end: int, tag: str | None, anchor: str | None, flow: bool,
+                 items: list[Node] | None = None) -> None:
         self.start = start
         self.end = end
         self.tag = tag
         self.anchor = anchor
         self.flow = flow
-        self.items: list[Node] = []
+        self.items: list[Node] = [] if items is None else items
 
     def __repr__(self) -> str:
         return f"Sequence({len(self.items)}@{self.start})"
@@ -363,16 +365,14 @@ def _fast_scalar(tag: Any, text: str, start_mark: Any, end_mark: Any, style: str
 
 def _fast_mapping(tag: Any, pairs: list[tuple[Node, Node]], start_mark: Any, end_mark: Any, flow: bool | None) -> Mapping:
     _descend()
-    node = Mapping(start_mark.index, start_mark.index, None, None, bool(flow))
-    node.pairs = pairs  # the list libyaml goes on to fill
+    node = Mapping(start_mark.index, start_mark.index, None, None, bool(flow), pairs)  # libyaml goes on to fill pairs
     _Composition.mappings.append(node)
     return node
 
 
 def _fast_sequence(tag: Any, items: list[Node], start_mark: Any, end_mark: Any, flow: bool | None) -> Sequence:
     _descend()
-    node = Sequence(start_mark.index, start_mark.index, None, None, bool(flow))
-    node.items = items
+    node = Sequence(start_mark.index, start_mark.index, None, None, bool(flow), items)
     return node
 
 
@@ -619,7 +619,8 @@ def build_fields(mapping: Mapping, problems: list[ParseProblem]) -> None:
     duplicate and non-string keys reported."""
     fields = mapping.fields
     merged: dict[str, tuple[Node, Node]] = {}
-    for key, value in mapping.pairs:
+    for pair in mapping.pairs:
+        key, value = pair
         key_value = key.value if isinstance(key, Scalar) else None
         json_name = key_value if type(key_value) is str else json_key(key)
         if json_name == "<<" and isinstance(key, Scalar) and key.plain and key.tag is None:
@@ -647,7 +648,7 @@ def build_fields(mapping: Mapping, problems: list[ParseProblem]) -> None:
                 key.span,
                 [(previous[0].span, f"first `{json_name}`")],
             ))
-        fields[json_name] = (key, value)
+        fields[json_name] = pair  # the pair itself: a tuple less to make, and to free
     for name, pair in merged.items():
         fields.setdefault(name, pair)
 

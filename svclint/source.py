@@ -113,6 +113,7 @@ class Source:
     text: str
     encoding: str = "utf-8"
     _line_starts: list[int] | None = field(default=None, repr=False, compare=False)
+    _counted: int = field(default=0, repr=False, compare=False)  # positions found without the index
 
     @property
     def line_starts(self) -> list[int]:
@@ -127,6 +128,16 @@ class Source:
     def position(self, offset: int) -> Position:
         """Position of ``offset`` (clamped into the text)."""
         offset = max(0, min(offset, len(self.text)))
+        if self._line_starts is None and self._counted < _COUNTED_POSITIONS:
+            # A file with a finding or two: counting the line breaks before the offset costs
+            # less than indexing every line. Only where every break is "\n" (see line_starts).
+            text = self.text
+            if self._counted == 0 and "\r" in text:
+                self._counted = _COUNTED_POSITIONS
+            else:
+                self._counted += 1
+                start = text.rfind("\n", 0, offset) + 1
+                return Position(offset, text.count("\n", 0, start), offset - start, utf16_length(text[start:offset]))
         starts = self.line_starts
         line = bisect.bisect_right(starts, offset) - 1
         # An offset between "\r" and "\n" belongs to the end of the line, not a new one.
@@ -178,6 +189,9 @@ class Source:
 
     def line_text(self, line: int) -> str:
         return self.text[self.line_starts[line] : self.line_end(line)]
+
+
+_COUNTED_POSITIONS = 8  # then the line index: a search per position would cost more
 
 
 def line_starts(text: str) -> list[int]:

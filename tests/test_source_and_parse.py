@@ -26,6 +26,16 @@ def test_position_and_offset_round_trip(text: str) -> None:
         assert source.offset_of(position.line, position.column) == offset or text[offset - 1 : offset] == "\r"
 
 
+@given(texts, st.lists(st.integers(0, 210), min_size=1, max_size=12))
+def test_positions_before_and_after_the_line_index_agree(text: str, offsets: list[int]) -> None:
+    """A Source answers its first few positions by counting line breaks, then from its index."""
+    indexed = Source("x", text)
+    assert indexed.line_count >= 1  # builds the index
+    counted = Source("x", text)
+    for offset in offsets:
+        assert counted.position(offset) == indexed.position(offset), offset
+
+
 @given(st.text(max_size=200))
 def test_line_starts_match_lsp_line_breaks(text: str) -> None:
     expected = [0]
