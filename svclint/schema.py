@@ -86,8 +86,9 @@ class _Compiled:
     extra: Any
     required: tuple[str, ...]
     items: SchemaDict | None
-    # What passes without a closer look: value types of scalars (None, JSON null, always) and
-    # node types. Integers (ranges) and alternatives (oneOf) always get the closer look.
+    # What passes without a closer look: value types of scalars (None, JSON null, always; and
+    # what passes an alternative as it is) and node types. Integers get the closer look unless
+    # ``integers`` holds their one range; collections that only an alternative takes always do.
     plain_values: frozenset[type]
     plain_nodes: frozenset[type]
     children: dict[str, _Compiled]  # compiled properties, filled in as fields are met
@@ -284,7 +285,9 @@ class KubeSchema:
                 schema, resolved, _label_of(schema), types, resolved.get("format"), alternatives,
                 resolved.get("properties") or {}, resolved.get("additionalProperties"),
                 tuple(resolved.get("required") or ()), resolved.get("items"),
-                plain - {Mapping, Sequence} | {type(None)}, plain & {Mapping, Sequence}, {},
+                # a scalar that passes one alternative as it is passes them (IntOrString's strings)
+                plain - {Mapping, Sequence} | {type(None)} | frozenset().union(*(alternative.plain_values for alternative in alternatives)),
+                plain & {Mapping, Sequence}, {},
                 _integers(types, resolved.get("format"), alternatives),
             )
             self._compiled[id(schema)] = found  # the entry holds ``schema``, so its id is not reused
