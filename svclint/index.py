@@ -448,7 +448,7 @@ def _workload(obj: KubeObject, ref: ObjectRef, template_path: str) -> Workload |
         for node in texts:
             text = string_value(node)
             if text:
-                mentioned.update(int(number) for number in _NUMBER.findall(text))
+                mentioned.update(map(int, _NUMBER.findall(text)))
         container_name = string_value(container.get("name")) or "?"
         entries = container.get("ports")
         if isinstance(entries, Sequence):
