@@ -151,13 +151,6 @@ def parse_ip(value: str, *, strict: bool = True) -> IPAddress | None:
     return address
 
 
-def parse_cidr(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    try:
-        return ipaddress.ip_network(value, strict=True)
-    except ValueError:
-        return None
-
-
 def parse_source_range(value: str, *, strict: bool) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     """A CIDR as ``loadBalancerSourceRanges`` takes it: host bits may be set (``10.0.0.1/8``),
     as Go's ParseCIDR allows; the address part follows :func:`parse_ip`."""

@@ -13,19 +13,30 @@ from . import Edit, Finding, FixSpec, ObjectContext, Params, SetContext, object_
 BUILTIN_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
-# Values already found valid, by format: names repeat across a repository (namespaces, port
-# names), and a set lookup costs less than asking the validator. Bounded, like the validators' memory.
-_VALID_NAMES: dict[str, set[object]] = {}
-_VALID_NAMES_MAX = 65_536
+# Values already found valid, by what they were checked as (a name format, a label part): a
+# repository repeats the same few names and labels, and a set answers before any validator is
+# asked (a label map whose keys are all known, in one inclusion, in C). Bounded: past the bound,
+# values are checked one by one.
+_KNOWN_VALID: dict[str, set[object]] = {}
+_KNOWN_VALID_MAX = 65_536
+
+
+def _known_valid(checked_as: str) -> set[object]:
+    return _KNOWN_VALID.setdefault(checked_as, set())
+
+
+def _remember_valid(known: set[object], value: str) -> None:
+    if len(known) < _KNOWN_VALID_MAX:
+        known.add(value)
 
 
 @object_check("name-format", reads=lambda params: () if params.get("required") else params["paths"])
 def name_format(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """String fields that must match one of the apimachinery name formats."""
     validate, label = FORMATS[params["format"]]
-    known_valid = _VALID_NAMES.setdefault(params["format"], set())
+    known_valid = _known_valid("format:" + params["format"])
     for expression in params["paths"]:
-        for node, path in ctx.obj.select(expression):
+        for node, path in ctx.obj.select(expression):  # ctx.obj.strings, with known values let through first
             if not isinstance(node, Scalar):
                 continue
             value = node.value
@@ -35,8 +46,7 @@ def name_format(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
                 continue
             reasons = validate(value)
             if not reasons:
-                if len(known_valid) < _VALID_NAMES_MAX:
-                    known_valid.add(value)
+                _remember_valid(known_valid, value)
                 continue
             detail = "; ".join(reasons)
             fix = None
@@ -119,19 +129,12 @@ def _label_maps(ctx: ObjectContext, params: Params) -> Iterator[tuple[Mapping, t
                 yield node, path
 
 
-# Label keys and values already found valid, by part: a repository repeats the same few labels
-# on every object, so most maps are answered by one set inclusion, in C. Bounded: past the bound,
-# values are checked one by one as before.
-_VALID_LABEL_PARTS: dict[str, set[object]] = {"key": set(), "value": set(), "annotation-key": set()}
-_VALID_LABEL_PARTS_MAX = 65_536
-
-
 @object_check("label-syntax", reads=lambda params: [path for paths in params["paths"].values() for path in paths])
 def label_syntax(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
     """Label keys (qualified names), label values, and annotation keys, as ValidateLabels and
     ValidateAnnotations check them (annotation keys are lower-cased first)."""
     part = params["part"]
-    known_valid = _VALID_LABEL_PARTS[part]
+    known_valid = _known_valid("label:" + part)
     for mapping, path in _label_maps(ctx, params):
         fields = mapping.fields
         if part == "key" and fields.keys() <= known_valid:
@@ -159,8 +162,7 @@ def label_syntax(ctx: ObjectContext, params: Params) -> Iterator[Finding]:
                 checked = value
                 node = value_node
             if not reasons:
-                if len(known_valid) < _VALID_LABEL_PARTS_MAX:
-                    known_valid.add(checked)
+                _remember_valid(known_valid, checked)
             elif not is_placeholder(key):
                 yield Finding(node, {"field": format_path((*path, key)), "value": key if part != "value" else value,
                                      "detail": "; ".join(reasons)})
